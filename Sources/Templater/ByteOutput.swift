@@ -1,0 +1,83 @@
+import Platform
+
+/// A buffered writer to a file descriptor: runs of template text are copied in one `memcpy`, and the
+/// buffer is written with one `write(2)` when full. Large runs bypass the buffer.
+public final class ByteOutput {
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var used = 0
+    private let fd: Int32
+    /// The name in error messages: a path, or `<stdout>`.
+    public let name: String
+    /// When true, `write` discards its bytes (`check` runs the renderer without output).
+    private let discarding: Bool
+
+    /// The size of the buffer.
+    public static let bufferSize = 256 * 1024
+
+    /// Writes to `fd`, which the caller keeps open and closes.
+    public init(fd: Int32, name: String) {
+        self.fd = fd
+        self.name = name
+        self.discarding = false
+        self.buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
+    }
+
+    /// A sink that drops everything: for checking without rendering.
+    public static func discard() -> ByteOutput {
+        ByteOutput(discardingWithName: "<none>")
+    }
+
+    private init(discardingWithName name: String) {
+        self.fd = -1
+        self.name = name
+        self.discarding = true
+        self.buffer = .allocate(byteCount: 1, alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// Appends `bytes`.
+    @inline(__always)
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        if discarding || bytes.isEmpty { return }
+        if used + bytes.count > buffer.count {
+            try flush()
+            if bytes.count >= buffer.count {
+                try writeAll(fd, bytes, name: name)
+                return
+            }
+        }
+        (buffer.baseAddress.unsafelyUnwrapped + used).copyMemory(
+            from: bytes.baseAddress.unsafelyUnwrapped, byteCount: bytes.count)
+        used += bytes.count
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: [UInt8]) throws(SystemError) {
+        try withBytes(bytes) { (raw) throws(SystemError) in try write(raw) }
+    }
+
+    /// Appends the UTF-8 bytes of `text`.
+    public func write(_ text: String) throws(SystemError) {
+        try withUTF8Bytes(text) { (raw) throws(SystemError) in try write(raw) }
+    }
+
+    /// Appends one byte.
+    @inline(__always)
+    public func write(byte: UInt8) throws(SystemError) {
+        if discarding { return }
+        if used == buffer.count { try flush() }
+        buffer[used] = byte
+        used += 1
+    }
+
+    /// Writes everything buffered.
+    public func flush() throws(SystemError) {
+        if used == 0 || discarding { return }
+        let pending = UnsafeRawBufferPointer(rebasing: buffer[0..<used])
+        used = 0
+        try writeAll(fd, pending, name: name)
+    }
+}

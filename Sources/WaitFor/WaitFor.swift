@@ -1,0 +1,4 @@
+import Platform
+
+/// Readiness probes: the `WaitFor` library (see `Sources/WaitFor`).
+public enum WaitFor {}

@@ -1,0 +1,4 @@
+import CLI
+import Platform
+
+exit(TemplaterCommand.main(Array(CommandLine.arguments.dropFirst())))

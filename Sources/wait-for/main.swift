@@ -1,0 +1,4 @@
+import CLI
+import Platform
+
+exit(WaitForCommand.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,8 @@
+import Entrypoint
+import Testing
+
+@Suite struct LibraryLinksTests {
+    @Test func libraryLinks() {
+        #expect(String(describing: Entrypoint.self) == "Entrypoint")
+    }
+}
