@@ -261,7 +261,14 @@ public struct Renderer {
             case .error:
                 reportUnset(name, braced: reference.braced, at: reference.position)
                 return .failed
-            case .empty: return operate(reference, on: "")
+            case .empty:
+                // bash substitutes nothing at all for `${UNSET/p/r}`, even where `${EMPTY/#/r}` gives `r`.
+                // Nor does it check `${UNSET:0:-1}`'s negative length.
+                switch reference.operation {
+                case .replace, .substring: return .text("")
+                default: break
+                }
+                return operate(reference, on: "")
             }
         }
         return operate(reference, on: value)
