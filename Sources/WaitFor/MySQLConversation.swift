@@ -39,7 +39,7 @@ struct MySQLConversation: Conversation {
         let length = Int(buffer[0]) | Int(buffer[1]) << 8 | Int(buffer[2]) << 16
         guard length >= 1, length <= Self.maximumPacket else {
             return .done(
-                .notReady("\(peer): not a MySQL server (greeting of \(length) bytes)"), farewell: []
+                .notReady("\(peer): not a MySQL server (no MySQL packet header)"), farewell: []
             )
         }
         guard buffer.count >= 4 + length else { return .needMore }
