@@ -133,7 +133,8 @@ import Testing
                     farewell: MySQLConversation.handshakeResponse))
         let response = MySQLConversation.handshakeResponse
         #expect(Array(response[0..<4]) == [UInt8(response.count - 4), 0, 0, 1])
-        #expect(Array(response[4..<8]) == [0x01, 0x82, 0, 0])  // LONG_PASSWORD | PROTOCOL_41 | SECURE_CONNECTION
+        // LONG_PASSWORD | PROTOCOL_41 | SECURE_CONNECTION
+        #expect(Array(response[4..<8]) == [0x01, 0x82, 0, 0])
         #expect(Array(response[36...]) == Array("wait-for".utf8) + [0, 0])
     }
 
