@@ -33,7 +33,6 @@ public struct WaitForConfiguration: Equatable {
 
     /// Parses `arguments` (without the program name) over `environment`.
     public init(arguments: [String], environment: [String: String]) throws(UsageError) {
-        try readEnvironment(environment)
         var reader = ArgumentReader(arguments)
         var operands: [Target] = []
         var sawCommand = false
@@ -53,8 +52,9 @@ public struct WaitForConfiguration: Equatable {
                 try readFlag(name, inline: inline, reader: &reader)
             }
         }
-        if !operands.isEmpty { targets = operands }
         if help { return }
+        try readEnvironment(environment, targetsGiven: !operands.isEmpty)
+        if !operands.isEmpty { targets = operands }
         guard !targets.isEmpty else {
             throw UsageError("no targets: give TARGET... or set WAIT_FOR_TARGETS (see --help)")
         }
@@ -63,12 +63,16 @@ public struct WaitForConfiguration: Equatable {
         }
     }
 
+    /// The names of the flags given, so that their variables are not read.
+    private var flagsGiven: Set<String> = []
+
     private mutating func readFlag(
         _ name: String, inline: String?, reader: inout ArgumentReader
     ) throws(UsageError) {
         func noValue() throws(UsageError) {
             if inline != nil { throw UsageError("\(name) takes no value") }
         }
+        flagsGiven.insert(Self.longNames[name] ?? name)
         switch name {
         case "--timeout", "-t":
             let value = try reader.value(of: name, inline: inline)
@@ -99,35 +103,46 @@ public struct WaitForConfiguration: Equatable {
         }
     }
 
-    private mutating func readEnvironment(_ environment: [String: String]) throws(UsageError) {
-        func value(_ name: String) -> String? {
-            guard let value = environment[name], !value.isEmpty else { return nil }
+    /// Short flags and their long names.
+    private static let longNames = [
+        "-t": "--timeout", "-i": "--interval", "-q": "--quiet", "-h": "--help",
+    ]
+
+    /// Reads the variables of the options no flag set (flags win, and a variable a flag overrides is
+    /// not even checked); `WAIT_FOR_TARGETS` is read only when no target operand was given.
+    private mutating func readEnvironment(
+        _ environment: [String: String], targetsGiven: Bool
+    ) throws(UsageError) {
+        func value(_ name: String, flag: String) -> String? {
+            guard !flagsGiven.contains(flag), let value = environment[name], !value.isEmpty else {
+                return nil
+            }
             return value
         }
-        if let text = value("WAIT_FOR_TARGETS") {
+        if !targetsGiven, let text = value("WAIT_FOR_TARGETS", flag: "") {
             do throws(InvalidTarget) {
                 targets = try Target.list(parsing: text)
             } catch {
                 throw UsageError("WAIT_FOR_TARGETS: \(error)")
             }
         }
-        if let text = value("WAIT_FOR_TIMEOUT") {
+        if let text = value("WAIT_FOR_TIMEOUT", flag: "--timeout") {
             options.timeout = try Self.timeout(text, source: "WAIT_FOR_TIMEOUT")
         }
-        if let text = value("WAIT_FOR_INTERVAL") {
+        if let text = value("WAIT_FOR_INTERVAL", flag: "--interval") {
             options.interval = try Self.interval(text, source: "WAIT_FOR_INTERVAL")
         }
-        if let text = value("WAIT_FOR_CONNECT_TIMEOUT") {
+        if let text = value("WAIT_FOR_CONNECT_TIMEOUT", flag: "--connect-timeout") {
             options.connectTimeout = try Self.connectTimeout(
                 text, source: "WAIT_FOR_CONNECT_TIMEOUT")
         }
-        if let text = value("WAIT_FOR_QUIET") {
+        if let text = value("WAIT_FOR_QUIET", flag: "--quiet") {
             options.quiet = try Self.boolean(text, source: "WAIT_FOR_QUIET")
         }
-        if let text = value("WAIT_FOR_LOG_FORMAT") {
+        if let text = value("WAIT_FOR_LOG_FORMAT", flag: "--log-format") {
             options.logFormat = try Self.logFormat(text, source: "WAIT_FOR_LOG_FORMAT")
         }
-        if let text = value("WAIT_FOR_ON_TIMEOUT") {
+        if let text = value("WAIT_FOR_ON_TIMEOUT", flag: "--on-timeout") {
             runOnTimeout = try Self.onTimeout(text, source: "WAIT_FOR_ON_TIMEOUT")
         }
     }
