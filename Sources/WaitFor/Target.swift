@@ -122,7 +122,7 @@ extension Target {
         guard !text.isEmpty else { throw TargetSyntax("the target is empty") }
         var scheme: String?
         var rest = Substring(text)
-        if let separator = text.firstRange(of: "://") {
+        if let separator = schemeSeparator(in: text) {
             scheme = text[..<separator.lowerBound].lowercased()
             rest = text[separator.upperBound...]
         }
@@ -303,6 +303,19 @@ extension Target {
         return numbers[0]...numbers[numbers.count - 1]
     }
 
+    /// The first `://` in `text`. A plain loop: `firstRange(of:)` would link the standard library's
+    /// regex engine, 1.3 MB of a static binary that must stay under 8 MiB.
+    static func schemeSeparator(in text: String) -> Range<String.Index>? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index...].hasPrefix("://") {
+                return index..<text.index(index, offsetBy: 3)
+            }
+            index = text.index(after: index)
+        }
+        return nil
+    }
+
     private static func isHostCharacter(_ character: Character) -> Bool {
         character.isASCII
             && (character.isLetter || character.isNumber || character == "-"
@@ -311,7 +324,7 @@ extension Target {
 
     /// `text` with the password of a `user:password@` part replaced by `***`.
     static func redacted(_ text: String) -> String {
-        guard let separator = text.firstRange(of: "://") else { return text }
+        guard let separator = schemeSeparator(in: text) else { return text }
         let rest = text[separator.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
