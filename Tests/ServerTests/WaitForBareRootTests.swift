@@ -89,9 +89,9 @@ import Glibc
         """
 
     @Test(.enabled(if: canRun && access("/usr/bin/python3", X_OK) == 0))
-    func namesFromDNSResolve() throws {
+    func namesFromDNSResolveAndEtcHostsComesFirst() throws {
         let root = try Self.makeRoot(files: [
-            "/etc/hosts": "127.0.0.1 localhost\n",
+            "/etc/hosts": "127.0.0.1 localhost\n10.9.9.9 pinned.test\n",
             "/etc/resolv.conf": "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
         ])
         defer { Paths.removeTree(root) }
@@ -109,14 +109,22 @@ import Glibc
                 python3 "$2" &
                 python3 -c 'import socket, time; s = socket.socket(); s.bind(("127.0.0.1", 8080)); s.listen(); time.sleep(60)' &
                 mount -t proc proc "$1/proc"
-                /usr/sbin/chroot "$1" /wait-for -t 10s db.example.test:8080
+                /usr/sbin/chroot "$1" /wait-for -t 10s db.example.test:8080 || exit $?
+                /usr/sbin/chroot "$1" /wait-for --once --connect-timeout 300ms pinned.test:1
+                exit 0
                 """,
                 "sh", root, script,
             ], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: 30)
-        // The name has [::1] (refused: the listener is on 127.0.0.1 only) and 127.0.0.1.
+        // db.example.test has [::1] (refused: the listener is on 127.0.0.1 only) and 127.0.0.1.
         #expect(result.status == .exited(0), "\(result.err)")
+        let lines = result.err.split(separator: "\n").map(String.init)
         #expect(
-            result.err.split(separator: "\n").last?.hasPrefix(
-                "wait-for: info: db.example.test:8080 ready after ") == true, "\(result.err)")
+            lines.contains { $0.hasPrefix("wait-for: info: db.example.test:8080 ready after ") },
+            "\(result.err)")
+        // Without /etc/nsswitch.conf, glibc asks files before DNS (which would say 127.0.0.1).
+        #expect(
+            lines.last
+                == "wait-for: error: pinned.test:1 not ready: connect(10.9.9.9:1): Network is "
+                + "unreachable (errno 101)")
     }
 }
