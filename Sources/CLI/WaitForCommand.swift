@@ -40,11 +40,7 @@ public enum WaitForCommand {
         }
 
         if configuration.once {
-            switch probeOnce(configuration.targets, options: options, log: log) {
-            case .ready: return ExitCode.success
-            case .interrupted(let signal): return ExitCode.signaled(signal)
-            case .notReady, .unavailable: return ExitCode.failure
-            }
+            return probeOnce(configuration.targets, options: options, log: log).probeExitCode
         }
 
         let outcome = waitUntilReady(configuration.targets, options: options, log: log)
