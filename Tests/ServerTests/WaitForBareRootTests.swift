@@ -127,4 +127,38 @@ import Glibc
                 == "wait-for: error: pinned.test:1 not ready: connect(10.9.9.9:1): Network is "
                 + "unreachable (errno 101)")
     }
+
+    @Test(.enabled(if: canRun && access("/usr/bin/python3", X_OK) == 0))
+    func aDNSServerThatNeverAnswersCannotDelayTheDeadline() throws {
+        // glibc would wait timeout x attempts = 10 s for this resolver; the wait must still end at
+        // its deadline + 100 ms (resolution runs on a helper thread).
+        let root = try Self.makeRoot(files: [
+            "/etc/hosts": "127.0.0.1 localhost\n",
+            "/etc/resolv.conf": "nameserver 127.0.0.1\noptions timeout:5 attempts:2\n",
+        ])
+        defer { Paths.removeTree(root) }
+        let result = try run(
+            "/usr/bin/unshare",
+            [
+                "--net", "--pid", "--mount", "--fork", "/bin/sh", "-c",
+                """
+                ip link set lo up
+                python3 -c 'import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 53)); time.sleep(60)' &
+                mount -t proc proc "$1/proc"
+                for i in $(seq 500); do ss -Hlun 'sport = :53' | grep -q . && break; sleep 0.01; done
+                start=$(date +%s%N)
+                /usr/sbin/chroot "$1" /wait-for -t 700ms --connect-timeout 200ms silent.test:80
+                status=$?
+                echo "$status $(( ($(date +%s%N) - start) / 1000000 ))"
+                """,
+                "sh", root,
+            ], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: 30)
+        let fields = result.out.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        #expect(fields.first == "124", "\(result.out) \(result.err)")
+        let milliseconds = fields.dropFirst().first.flatMap { Int($0) } ?? -1
+        #expect(milliseconds >= 700 && milliseconds < 800, "took \(milliseconds) ms")
+        #expect(
+            result.err.hasSuffix(
+                "; last error: resolve(silent.test): no answer within 200ms\n"), "\(result.err)")
+    }
 }
