@@ -132,10 +132,10 @@ extension Target {
             rest = rest[..<mark]
         }
         let parameters = try parseQuery(query)
-        let allowed: Set<String> = scheme == "http" ? ["timeout", "status"] : ["timeout"]
-        for (name, _) in parameters where !allowed.contains(name) {
-            let known = allowed.sorted().joined(separator: ", ")
-            throw TargetSyntax("unknown parameter '\(name)' (known here: \(known))")
+        // An HTTP URL keeps its own query (`/health?full=1`): only `status` and `timeout` are ours.
+        let isHTTP = scheme == "http"
+        if !isHTTP, let unknown = parameters.first(where: { $0.name != "timeout" }) {
+            throw TargetSyntax("unknown parameter '\(unknown.name)' (known here: timeout)")
         }
         var timeout: UInt64?
         if let value = parameters.last(where: { $0.name == "timeout" })?.value {
@@ -157,7 +157,11 @@ extension Target {
         case "http":
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             let (host, port) = try parseAuthority(rest[..<slash], defaultPort: 80)
-            let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+            var path = slash == rest.endIndex ? "/" : String(rest[slash...])
+            let kept = parameters.filter { $0.name != "timeout" && $0.name != "status" }
+            if !kept.isEmpty {
+                path += "?" + kept.map { $0.text }.joined(separator: "&")
+            }
             if path.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
                 throw TargetSyntax("the path must not contain spaces or line breaks")
             }
@@ -197,17 +201,20 @@ extension Target {
         return Target(check: check, timeout: timeout)
     }
 
-    /// `name=value&name=value`; a name without `=` has an empty value.
+    /// `name=value&name=value`; a name without `=` has an empty value; `text` is the pair as given.
     private static func parseQuery(_ query: Substring) throws(TargetSyntax) -> [(
-        name: String, value: String
+        name: String, value: String, text: String
     )] {
-        var result: [(name: String, value: String)] = []
+        var result: [(name: String, value: String, text: String)] = []
         for pair in query.split(separator: "&") {
             if let equals = pair.firstIndex(of: "=") {
                 result.append(
-                    (String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
+                    (
+                        String(pair[..<equals]), String(pair[pair.index(after: equals)...]),
+                        String(pair)
+                    ))
             } else {
-                result.append((String(pair), ""))
+                result.append((String(pair), "", String(pair)))
             }
         }
         return result
