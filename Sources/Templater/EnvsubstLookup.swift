@@ -1,41 +1,27 @@
 import Platform
 
 /// What envsubst mode does with each name, precomputed from the environment and the SHELL-FORMAT so that
-/// a reference costs one hash of its bytes and one probe: no `String`, no `Dictionary`, no `getenv` scan.
+/// a reference costs two word loads and one probe: no `String`, no `Dictionary`, no `getenv` scan of the
+/// whole environment (which is what GNU does for every reference).
 ///
 /// Without a SHELL-FORMAT every reference is replaced: by its variable's value, or by nothing when the
 /// variable is unset. With one, only the names it mentions are replaced (by nothing when unset) and every
 /// other reference is copied verbatim.
-public struct EnvsubstLookup: Sendable {
-    /// One name in the open-addressing table. Its bytes and its value's bytes live in `pool`.
-    struct Slot: Sendable {
-        var hash: UInt64
-        var nameOffset: Int
-        var nameLength: Int
-        /// The value's place in `pool`; `valueOffset < 0` while the variable is unset (a selected name
-        /// the environment has not defined yet).
-        var valueOffset: Int
-        var valueLength: Int
-    }
-
+public struct EnvsubstLookup: @unchecked Sendable {
     /// True without a SHELL-FORMAT: names missing from the table are unset variables and vanish.
     /// False with one: names missing from the table are not selected and stay as they are.
     public let substitutesEveryName: Bool
-    /// The table, a power of two long; `nil` entries are free.
-    private(set) var slots: [Slot?]
-    /// Name and value bytes of every slot, back to back.
-    private(set) var pool: [UInt8] = []
-    /// How many slots are taken.
-    private var count = 0
+    /// Shared between copies until one of them changes (copy on write); never changed while shared,
+    /// which is why the struct may be `Sendable`.
+    private var table: Table
 
     /// A lookup for `envsubst` without SHELL-FORMAT (`selection == nil`: every name) or with one (only
-    /// its names). Fill it with `define` from the environment, in the environment's order.
+    /// its names). Fill it with `define`, in the environment's order.
     public init(selection: ShellFormat?) {
         substitutesEveryName = selection == nil
-        let names = selection?.names ?? []
-        slots = Array(repeating: nil, count: Self.capacity(for: names.count))
-        for name in names {
-            withUTF8Bytes(name) { insert(name: $0, value: nil) }
+        table = Table()
+        for name in selection?.names ?? [] {
+            withUTF8Bytes(name) { _ = table.insert(name: $0) }
         }
     }
 
@@ -50,16 +36,17 @@ public struct EnvsubstLookup: Sendable {
     /// Records the environment entry `name=value`. As with `getenv`, the first definition of a name
     /// wins; names that cannot be referred to, or that the SHELL-FORMAT does not select, are ignored.
     public mutating func define(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        let hash = Self.hash(name)
-        if let index = find(name, hash: hash) {
-            if slots[index]?.valueOffset ?? 0 < 0 {
-                slots[index]?.valueOffset = pool.count
-                slots[index]?.valueLength = value.count
-                pool.append(contentsOf: value)
-            }
-        } else if substitutesEveryName && EnvsubstSyntax.isName(name) {
-            insert(name: name, value: value)
+        guard let base = name.baseAddress, EnvsubstSyntax.isName(name) else { return }
+        let key = NameKey(base, count: name.count, readable: name.count)
+        let index: Int
+        if let found = table.find(key, base) {
+            guard table.slots[found].valueOffset < 0 else { return }
+            index = found
+        } else {
+            guard substitutesEveryName else { return }
+            index = uniqueTable().insert(name: name)
         }
+        uniqueTable().setValue(value, at: index)
     }
 
     /// Records the environment entry `name=value`.
@@ -69,95 +56,203 @@ public struct EnvsubstLookup: Sendable {
         }
     }
 
-    /// The replacement for the reference to `name`: the value's place in `pool` (empty for an unset
-    /// variable), or nil when the reference is copied verbatim.
+    /// What a reference to `name` becomes: the variable's value (empty when unset), or nil when the
+    /// reference is copied verbatim.
     public func replacement(for name: String) -> [UInt8]? {
         withUTF8Bytes(name) { name -> [UInt8]? in
-            let hash = Self.hash(name)
-            guard let index = find(name, hash: hash) else {
+            guard let base = name.baseAddress, EnvsubstSyntax.isName(name) else { return nil }
+            guard
+                let index = table.find(NameKey(base, count: name.count, readable: name.count), base)
+            else {
                 return substitutesEveryName ? [] : nil
             }
-            return Array(value(at: index))
+            return Array(table.value(at: index))
         }
+    }
+
+    /// The table, for the scanner's hot loop. Valid as long as this lookup is alive and unchanged.
+    var frozen: Table { table }
+
+    private mutating func uniqueTable() -> Table {
+        if !isKnownUniquelyReferenced(&table) { table = table.copy() }
+        return table
     }
 
     // MARK: - The table
 
-    /// The first hash step: FNV-1a's offset basis.
-    static let hashSeed: UInt64 = 0xCBF2_9CE4_8422_2325
-
-    /// One FNV-1a step; the scanner hashes a name while it reads it.
-    @inline(__always)
-    static func hash(_ hash: UInt64, adding byte: UInt8) -> UInt64 {
-        (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-    }
-
-    /// The FNV-1a hash of `bytes`.
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        bytes.reduce(hashSeed) { hash($0, adding: $1) }
-    }
-
-    /// The index of the slot holding `name`, if any.
-    @inline(__always)
-    func find(_ name: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-        let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while let slot = slots[index] {
-            if slot.hash == hash && slot.nameLength == name.count
-                && (name.isEmpty
-                    || pool.withUnsafeBytes { pool in
-                        memcmp(
-                            pool.baseAddress.unsafelyUnwrapped + slot.nameOffset,
-                            name.baseAddress.unsafelyUnwrapped, name.count) == 0
-                    })
-            {
-                return index
-            }
-            index = (index + 1) & mask
+    /// Open addressing with linear probing over slots keyed by `NameKey`; names and values live in one
+    /// byte pool.
+    final class Table {
+        /// One name. `length < 0` marks a free slot.
+        struct Slot {
+            var key: NameKey
+            var nameOffset: Int
+            /// Where the value starts in `pool`; negative while the variable is unset.
+            var valueOffset: Int
+            var valueLength: Int
         }
-        return nil
-    }
 
-    /// The value in slot `index`: empty while unset.
-    func value(at index: Int) -> ArraySlice<UInt8> {
-        guard let slot = slots[index], slot.valueOffset >= 0 else { return [] }
-        return pool[slot.valueOffset..<slot.valueOffset + slot.valueLength]
-    }
+        private(set) var slots: UnsafeMutablePointer<Slot>
+        private(set) var mask: Int
+        private(set) var pool: UnsafeMutableRawPointer
+        private var poolCount = 0
+        private var poolCapacity: Int
+        private var count = 0
 
-    private mutating func insert(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer?) {
-        let hash = Self.hash(name)
-        if find(name, hash: hash) != nil { return }
-        if (count + 1) * 2 > slots.count { grow() }
-        var slot = Slot(
-            hash: hash, nameOffset: pool.count, nameLength: name.count, valueOffset: -1,
+        init(capacity: Int = 16, poolCapacity: Int = 256) {
+            slots = .allocate(capacity: capacity)
+            slots.initialize(repeating: Self.free, count: capacity)
+            mask = capacity - 1
+            pool = .allocate(byteCount: poolCapacity, alignment: 16)
+            self.poolCapacity = poolCapacity
+        }
+
+        deinit {
+            slots.deallocate()
+            pool.deallocate()
+        }
+
+        private static let free = Slot(
+            key: NameKey(length: -1, head: 0, tail: 0), nameOffset: 0, valueOffset: -1,
             valueLength: 0)
-        pool.append(contentsOf: name)
-        if let value {
-            slot.valueOffset = pool.count
-            slot.valueLength = value.count
-            pool.append(contentsOf: value)
+
+        func copy() -> Table {
+            let copy = Table(capacity: mask + 1, poolCapacity: poolCapacity)
+            copy.slots.update(from: slots, count: mask + 1)
+            copy.pool.copyMemory(from: pool, byteCount: poolCount)
+            copy.poolCount = poolCount
+            copy.count = count
+            return copy
         }
-        place(slot)
-        count += 1
+
+        /// The slot holding the name whose key is `key` and whose bytes start at `name`.
+        @inline(__always)
+        func find(_ key: NameKey, _ name: UnsafeRawPointer) -> Int? {
+            var index = key.bucket & mask
+            while true {
+                let slot = slots[index]
+                if slot.key.length < 0 { return nil }
+                if slot.key == key
+                    && (key.length <= NameKey.exactLength
+                        || memcmp(pool + slot.nameOffset, name, key.length) == 0)
+                {
+                    return index
+                }
+                index = (index &+ 1) & mask
+            }
+        }
+
+        /// The value in slot `index`: empty while unset.
+        @inline(__always)
+        func value(at index: Int) -> UnsafeRawBufferPointer {
+            let slot = slots[index]
+            guard slot.valueOffset >= 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(start: pool + slot.valueOffset, count: slot.valueLength)
+        }
+
+        /// Adds `name` (a valid name) as unset unless it is there; returns its slot.
+        @discardableResult
+        func insert(name: UnsafeRawBufferPointer) -> Int {
+            let base = name.baseAddress.unsafelyUnwrapped
+            let key = NameKey(base, count: name.count, readable: name.count)
+            if let index = find(key, base) { return index }
+            if (count + 1) * 2 > mask + 1 { grow() }
+            let slot = Slot(key: key, nameOffset: append(name), valueOffset: -1, valueLength: 0)
+            count += 1
+            return place(slot)
+        }
+
+        func setValue(_ value: UnsafeRawBufferPointer, at index: Int) {
+            let offset = append(value)
+            slots[index].valueOffset = offset
+            slots[index].valueLength = value.count
+        }
+
+        private func append(_ bytes: UnsafeRawBufferPointer) -> Int {
+            if poolCount + bytes.count > poolCapacity {
+                var capacity = poolCapacity * 2
+                while capacity < poolCount + bytes.count { capacity *= 2 }
+                let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+                bigger.copyMemory(from: pool, byteCount: poolCount)
+                pool.deallocate()
+                pool = bigger
+                poolCapacity = capacity
+            }
+            let offset = poolCount
+            if let source = bytes.baseAddress {
+                (pool + offset).copyMemory(from: source, byteCount: bytes.count)
+            }
+            poolCount += bytes.count
+            return offset
+        }
+
+        @discardableResult
+        private func place(_ slot: Slot) -> Int {
+            var index = slot.key.bucket & mask
+            while slots[index].key.length >= 0 { index = (index + 1) & mask }
+            slots[index] = slot
+            return index
+        }
+
+        private func grow() {
+            let old = slots
+            let oldCapacity = mask + 1
+            slots = .allocate(capacity: oldCapacity * 2)
+            slots.initialize(repeating: Self.free, count: oldCapacity * 2)
+            mask = oldCapacity * 2 - 1
+            for index in 0..<oldCapacity where old[index].key.length >= 0 { place(old[index]) }
+            old.deallocate()
+        }
+    }
+}
+
+/// A name reduced to its length and its first and last eight bytes: equal keys mean equal names up to
+/// `exactLength` bytes (the two words then cover every byte), and a cheap hash either way.
+struct NameKey: Equatable {
+    /// Names up to this long are identified by their key alone.
+    static let exactLength = 16
+
+    var length: Int
+    var head: UInt64
+    var tail: UInt64
+
+    init(length: Int, head: UInt64, tail: UInt64) {
+        self.length = length
+        self.head = head
+        self.tail = tail
     }
 
-    private mutating func place(_ slot: Slot) {
-        let mask = slots.count - 1
-        var index = Int(truncatingIfNeeded: slot.hash) & mask
-        while slots[index] != nil { index = (index + 1) & mask }
-        slots[index] = slot
+    /// The key of the `count` bytes at `base`, of which `readable` (at least `count`) may be read:
+    /// with eight readable bytes a short name is one load and a mask instead of a byte loop.
+    @inline(__always)
+    init(_ base: UnsafeRawPointer, count: Int, readable: Int) {
+        length = count
+        if count >= 8 {
+            head = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+            tail = UInt64(
+                littleEndian: base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
+            return
+        }
+        var word: UInt64 = 0
+        if readable >= 8 {
+            word =
+                UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
+                & (1 &<< UInt64(count &* 8) &- 1)
+        } else {
+            for index in 0..<count {
+                word |=
+                    UInt64(base.load(fromByteOffset: index, as: UInt8.self)) &<< UInt64(index &* 8)
+            }
+        }
+        head = word
+        tail = word
     }
 
-    private mutating func grow() {
-        let old = slots
-        slots = Array(repeating: nil, count: old.count * 2)
-        for case let slot? in old { place(slot) }
-    }
-
-    /// A power of two with room for `count` names at a load factor of one half at most.
-    private static func capacity(for count: Int) -> Int {
-        var capacity = 16
-        while capacity < count * 2 { capacity *= 2 }
-        return capacity
+    /// Multiply-xor mixing of the three fields; the low bits index the table.
+    @inline(__always)
+    var bucket: Int {
+        var hash = (head ^ UInt64(truncatingIfNeeded: length)) &* 0x9E37_79B9_7F4A_7C15
+        hash = (hash ^ (hash &>> 29) ^ tail) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: hash ^ (hash &>> 32))
     }
 }

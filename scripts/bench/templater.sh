@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# Benchmarks of `templater` against GNU envsubst (gettext-base), side by side in one run, on the same
+# inputs, environment and allow-lists:
+#   1. start-to-exit on a ~2 KB nginx template (hyperfine, many runs);
+#   2. throughput on ~100 MiB of dense references (~47k per MiB) and on ~100 MiB of nginx-style text
+#      (a few references per KiB), stdin -> /dev/null;
+#   3. peak RSS (/usr/bin/time -f %M) on the small and the large inputs: constant memory means the same
+#      peak for 2 KB and 100 MiB.
+# Rows for `templater render` (the extended language, stdin -> stdout) run when the binary has it.
+# Targets (SPEC §5): start <= 1.0x GNU, throughput >= 4x GNU (dense) and >= 8x (nginx-style).
+#
+# Environment: DIST (dir with the static `templater`, `entrypoint` and the `envsubst` symlink; default
+# dist/), BENCH_DIR (generated inputs; default .bench/), BENCH_MIB (size of the large inputs; default
+# 100), BENCH_START_RUNS (hyperfine runs for start-up; default 500), BENCH_RUNS (runs per throughput
+# row; default 5).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+DIST="${DIST:-$PWD/dist}"
+BENCH_DIR="${BENCH_DIR:-$PWD/.bench}"
+MIB="${BENCH_MIB:-100}"
+START_RUNS="${BENCH_START_RUNS:-500}"
+RUNS="${BENCH_RUNS:-5}"
+GNU=/usr/bin/envsubst
+OURS="$DIST/envsubst"
+TEMPLATER="$DIST/templater"
+mkdir -p "$BENCH_DIR/templater"
+work="$BENCH_DIR/templater"
+
+for tool in "$GNU" "$OURS" "$TEMPLATER" hyperfine /usr/bin/time; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "templater bench: $tool is missing (make dist; scripts/install-deps.sh oracles peers)" >&2
+        exit 1
+    fi
+done
+
+# MARK: - Inputs
+
+# The variables the templates use; the same environment for every tool.
+export NGINX_PORT=8080 SERVER_NAME=www.example.org BACKEND_HOST=app BACKEND_PORT=8000
+export STATIC_ROOT=/srv/static CLIENT_MAX_BODY_SIZE=10m KEEPALIVE=32 PROXY_TIMEOUT=60s
+NGINX_NAMES=(NGINX_PORT SERVER_NAME BACKEND_HOST BACKEND_PORT STATIC_ROOT CLIENT_MAX_BODY_SIZE
+    KEEPALIVE PROXY_TIMEOUT)
+for i in $(seq 0 49); do export "VAR_$i=value-$i"; done
+DENSE_NAMES=()
+for i in $(seq 0 2 48); do DENSE_NAMES+=("VAR_$i"); done
+
+# GNU's SHELL-FORMAT and templater's --allow for the same selection.
+shell_format() { local n out=""; for n in "$@"; do out+="\${$n} "; done; printf '%s' "${out% }"; }
+allow_list() { local IFS=,; printf '%s' "$*"; }
+NGINX_FORMAT="$(shell_format "${NGINX_NAMES[@]}")"
+NGINX_ALLOW="$(allow_list "${NGINX_NAMES[@]}")"
+DENSE_FORMAT="$(shell_format "${DENSE_NAMES[@]}")"
+DENSE_ALLOW="$(allow_list "${DENSE_NAMES[@]}")"
+
+# A ~2 KB nginx site template: the operator's ${VARS} among nginx's own $host, $uri, ...
+cat >"$work/nginx.conf.template" <<'EOF'
+upstream backend {
+    server ${BACKEND_HOST}:${BACKEND_PORT} max_fails=3 fail_timeout=10s;
+    keepalive ${KEEPALIVE};
+}
+
+map $http_x_forwarded_proto $forwarded_proto {
+    default $http_x_forwarded_proto;
+    ''      $scheme;
+}
+
+server {
+    listen ${NGINX_PORT} default_server;
+    listen [::]:${NGINX_PORT} default_server;
+    server_name ${SERVER_NAME};
+
+    client_max_body_size ${CLIENT_MAX_BODY_SIZE};
+    gzip on;
+    gzip_types text/plain text/css application/json application/javascript text/xml;
+    gzip_min_length 1024;
+
+    add_header X-Content-Type-Options nosniff always;
+    add_header X-Frame-Options DENY always;
+    add_header Referrer-Policy strict-origin-when-cross-origin always;
+
+    access_log /dev/stdout combined;
+    error_log /dev/stderr warn;
+
+    location /static/ {
+        alias ${STATIC_ROOT}/;
+        expires 30d;
+        access_log off;
+        try_files $uri =404;
+    }
+
+    location = /healthz {
+        access_log off;
+        return 200 "ok\n";
+    }
+
+    location / {
+        proxy_pass http://backend;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $forwarded_proto;
+        proxy_set_header X-Request-Id $request_id;
+        proxy_connect_timeout 5s;
+        proxy_read_timeout ${PROXY_TIMEOUT};
+        proxy_send_timeout ${PROXY_TIMEOUT};
+        proxy_redirect off;
+    }
+
+    error_page 502 503 504 /50x.html;
+    location = /50x.html {
+        root /usr/share/nginx/html;
+        internal;
+    }
+}
+EOF
+
+# The large inputs are generated once per size (deterministic; the stamp names the generator).
+generate() { # generate FILE UNIT-FILE: repeat the unit up to MIB MiB
+    local file="$1" unit="$2" stamp="$1.stamp" want="v1 $MIB $(md5sum <"$2")"
+    if [[ -f "$file" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
+    local bytes=$((MIB * 1024 * 1024)) size
+    size=$(stat -c %s "$unit")
+    # Doubling instead of one cat per unit: 100 MiB from 2 KB in 16 steps.
+    cp "$unit" "$file.part"
+    while (($(stat -c %s "$file.part") < bytes)); do
+        cat "$file.part" "$file.part" >"$file.part2" && mv "$file.part2" "$file.part"
+    done
+    head -c "$bytes" "$file.part" >"$file" && rm -f "$file.part"
+    [[ "$size" -gt 0 ]] && echo "$want" >"$stamp"
+}
+
+# Dense: config lines with two references in ~45 bytes, every name set (VAR_0 ... VAR_49), half of
+# them selected by the allow-list.
+awk 'BEGIN { for (i = 0; i < 2000; i++) {
+    a = (i * 7) % 50; b = (i * 13 + 5) % 50
+    if (i % 2) printf "option_%04d = \"${VAR_%d}:$VAR_%d\";   # set\n", i, a, b
+    else printf "key_%04d = $VAR_%d / ${VAR_%d};  # default\n", i, a, b } }' >"$work/dense.unit"
+generate "$work/dense.txt" "$work/dense.unit"
+generate "$work/nginx.txt" "$work/nginx.conf.template"
+
+# MARK: - Measurements
+
+per_mib() { # per_mib FILE: references ('$' bytes) per MiB
+    local dollars size
+    dollars=$(tr -cd '$' <"$1" | wc -c)
+    size=$(stat -c %s "$1")
+    awk -v d="$dollars" -v s="$size" 'BEGIN { printf "%.0f", d / (s / 1048576) }'
+}
+
+# hyperfine_median RUNS WARMUP COMMAND...: median seconds of each command (one per line); the median
+# rather than the mean because the machine is shared and a few runs stall.
+hyperfine_median() {
+    local runs="$1" warmup="$2"
+    shift 2
+    local csv="$work/hyperfine.csv"
+    hyperfine --style none --runs "$runs" --warmup "$warmup" --export-csv "$csv" "$@" >/dev/null 2>&1 ||
+        { echo "templater bench: hyperfine failed on: $*" >&2; return 1; }
+    tail -n +2 "$csv" | awk -F, '{ print $4 }'
+}
+
+peak_kib() { # peak_kib INPUT COMMAND...: peak RSS in KiB
+    local input="$1"
+    shift
+    /usr/bin/time -f %M "$@" <"$input" 2>&1 >/dev/null | tail -n 1
+}
+
+# Whether `templater render` exists in this binary (the lead's render mode lands separately).
+render_available=false
+if "$TEMPLATER" render --allow NGINX_PORT </dev/null >/dev/null 2>&1; then render_available=true; fi
+
+q() { printf '%q' "$1"; }
+
+rows=()
+row() { rows+=("$(printf '%s|%s|%s|%s|%s|%s' "$@")"); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+ms() { awk -v s="$1" 'BEGIN { printf "%.3f ms", s * 1000 }'; }
+mibps() { awk -v s="$1" -v m="$MIB" 'BEGIN { printf "%.0f MiB/s", m / s }'; }
+
+# 1. Start-to-exit on the 2 KB nginx template, with its allow-list.
+small="$work/nginx.conf.template"
+# Same output, or the comparison means nothing.
+if ! cmp -s <("$GNU" "$NGINX_FORMAT" <"$small") <("$OURS" "$NGINX_FORMAT" <"$small"); then
+    echo "templater bench: envsubst output differs from GNU's on the nginx template" >&2
+    exit 1
+fi
+commands=("$GNU $(q "$NGINX_FORMAT") < $(q "$small") > /dev/null"
+    "$(q "$OURS") $(q "$NGINX_FORMAT") < $(q "$small") > /dev/null"
+    "$(q "$TEMPLATER") envsubst $(q "$NGINX_FORMAT") < $(q "$small") > /dev/null")
+if $render_available; then
+    commands+=("$(q "$TEMPLATER") render --allow $(q "$NGINX_ALLOW") < $(q "$small") > /dev/null")
+fi
+mapfile -t means < <(hyperfine_median "$START_RUNS" 20 "${commands[@]}")
+row "start, 2 KB nginx template" "$(ms "${means[0]}")" "$(ms "${means[1]}")" \
+    "$(ratio "${means[1]}" "${means[0]}")" \
+    "$(ms "${means[2]}") ($(ratio "${means[2]}" "${means[0]}") as templater envsubst)" \
+    "$($render_available && echo "$(ms "${means[3]}") ($(ratio "${means[3]}" "${means[0]}"))" || echo "n/a")"
+
+# 2. Throughput: GNU time / our time is the speed-up (higher is better).
+throughput() { # throughput LABEL INPUT FORMAT ALLOW|-
+    local label="$1" input="$2" format="$3" allow="$4"
+    local gnu_command our_command
+    if [[ -n "$format" ]]; then
+        gnu_command="$GNU $(q "$format") < $(q "$input") > /dev/null"
+        our_command="$(q "$OURS") $(q "$format") < $(q "$input") > /dev/null"
+        if ! cmp -s <("$GNU" "$format" <"$input") <("$OURS" "$format" <"$input"); then
+            echo "templater bench: envsubst output differs from GNU's on $label" >&2
+            return 1
+        fi
+    else
+        gnu_command="$GNU < $(q "$input") > /dev/null"
+        our_command="$(q "$OURS") < $(q "$input") > /dev/null"
+        if ! cmp -s <("$GNU" <"$input") <("$OURS" <"$input"); then
+            echo "templater bench: envsubst output differs from GNU's on $label" >&2
+            return 1
+        fi
+    fi
+    local commands=("$gnu_command" "$our_command")
+    if $render_available; then
+        if [[ "$allow" == "-" ]]; then
+            commands+=("$(q "$TEMPLATER") render < $(q "$input") > /dev/null")
+        else
+            commands+=("$(q "$TEMPLATER") render --allow $(q "$allow") < $(q "$input") > /dev/null")
+        fi
+    fi
+    local means
+    mapfile -t means < <(hyperfine_median "$RUNS" 1 "${commands[@]}")
+    local render_cell="n/a"
+    if $render_available; then
+        render_cell="$(mibps "${means[2]}") ($(ratio "${means[0]}" "${means[2]}"))"
+    fi
+    row "$label" "$(mibps "${means[0]}")" "$(mibps "${means[1]}")" \
+        "$(ratio "${means[0]}" "${means[1]}")" "" "$render_cell"
+}
+
+throughput "dense, $(per_mib "$work/dense.txt") refs/MiB, all names" "$work/dense.txt" "" -
+throughput "dense, half the names selected" "$work/dense.txt" "$DENSE_FORMAT" "$DENSE_ALLOW"
+throughput "nginx-style, $(per_mib "$work/nginx.txt") \$/MiB, allow-list" "$work/nginx.txt" \
+    "$NGINX_FORMAT" "$NGINX_ALLOW"
+
+# 3. Peak RSS on 2 KB and on the large inputs.
+memory() { # memory LABEL INPUT FORMAT ALLOW
+    local label="$1" input="$2" format="$3" allow="$4" gnu ours render="n/a"
+    gnu=$(peak_kib "$input" "$GNU" "$format")
+    ours=$(peak_kib "$input" "$OURS" "$format")
+    if $render_available; then
+        render="$(peak_kib "$input" "$TEMPLATER" render --allow "$allow") KiB"
+    fi
+    row "$label" "$gnu KiB" "$ours KiB" "$(ratio "$ours" "$gnu")" "" "$render"
+}
+memory "peak RSS, 2 KB nginx template" "$small" "$NGINX_FORMAT" "$NGINX_ALLOW"
+memory "peak RSS, $MIB MiB nginx-style" "$work/nginx.txt" "$NGINX_FORMAT" "$NGINX_ALLOW"
+memory "peak RSS, $MIB MiB dense" "$work/dense.txt" "$DENSE_FORMAT" "$DENSE_ALLOW"
+
+# MARK: - Report
+
+echo "templater vs GNU envsubst $("$GNU" --version | head -n 1 | awk '{ print $NF }')" \
+    "(ratio: start and memory ours/GNU, lower is better; throughput our speed-up, higher is better)"
+{
+    echo "benchmark|GNU envsubst|envsubst (dist/envsubst)|ratio|notes|templater render (ratio)"
+    printf '%s\n' "${rows[@]}"
+} | awk -F'|' '{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > width[i]) width[i] = length($i) }
+    if (NF > columns) columns = NF; rows = NR }
+    END { for (r = 1; r <= rows; r++) { line = ""
+        for (i = 1; i <= columns; i++) line = line sprintf("%-" width[i] + 2 "s", cell[r, i])
+        sub(/ +$/, "", line); print line } }'
+if ! $render_available; then
+    echo "templater render: not in this binary yet; its rows were skipped"
+fi
+echo "targets: start <= 1.00x; dense >= 4x; nginx-style >= 8x; peak RSS the same for 2 KB and $MIB MiB"
