@@ -17,7 +17,7 @@ public final class ByteInput {
     public let name: String
 
     /// The size of one read.
-    public static let chunkSize = 256 * 1024
+    public static let chunkSize = 64 * 1024
 
     /// Reads from `fd`, which the caller keeps open and closes, `chunkSize` bytes at a time (tests use
     /// tiny chunks to cut references at every possible place).

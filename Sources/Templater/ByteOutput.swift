@@ -13,7 +13,7 @@ public final class ByteOutput {
     private let discarding: Bool
 
     /// The size of the buffer.
-    public static let bufferSize = 256 * 1024
+    public static let bufferSize = 64 * 1024
 
     /// Writes to `fd`, which the caller keeps open and closes.
     public init(fd: Int32, name: String) {
