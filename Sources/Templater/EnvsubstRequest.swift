@@ -19,15 +19,19 @@ public enum EnvsubstRequest: Equatable, Sendable {
     /// when `selection` is nil.
     case substitute(selection: ShellFormat?)
 
-    /// The long options, in the order GNU lists ambiguous candidates.
-    private static let longOptions: [(name: String, short: Character)] = [
-        ("help", "h"), ("variables", "v"), ("version", "V"),
-    ]
+    /// The long options, in the order GNU lists ambiguous candidates; each one's short letter is its
+    /// first letter, upper case for `version`.
+    private static let longOptions = ["help", "variables", "version"]
 
     /// Reads `arguments` (without the program name). `posixlyCorrect` is whether `POSIXLY_CORRECT` is
     /// in the environment.
+    ///
+    /// Plain flags and scalars rather than a `Set<Character>`: this runs at every start, where generic
+    /// metadata and conformance lookups cost more than the parsing itself.
     public init(arguments: [String], posixlyCorrect: Bool = false) throws(EnvsubstUsageError) {
-        var options: Set<Character> = []
+        var help = false
+        var variables = false
+        var version = false
         var operands: [String] = []
         var index = 0
         while index < arguments.count {
@@ -38,13 +42,19 @@ public enum EnvsubstRequest: Equatable, Sendable {
                 break
             }
             if argument.hasPrefix("--") {
-                options.insert(try Self.longOption(argument))
+                switch try Self.longOption(argument) {
+                case "help": help = true
+                case "variables": variables = true
+                default: version = true
+                }
             } else if argument.hasPrefix("-") && argument != "-" {
-                for letter in argument.dropFirst() {
-                    guard Self.longOptions.contains(where: { $0.short == letter }) else {
-                        throw .invalidOption(letter)
+                for letter in argument.unicodeScalars.dropFirst() {
+                    switch letter {
+                    case "h": help = true
+                    case "v": variables = true
+                    case "V": version = true
+                    default: throw .invalidOption(Character(letter))
                     }
-                    options.insert(letter)
                 }
             } else if posixlyCorrect {
                 operands += arguments[(index - 1)...]
@@ -53,13 +63,13 @@ public enum EnvsubstRequest: Equatable, Sendable {
                 operands.append(argument)
             }
         }
-        if options.contains("V") {
+        if version {
             self = .version
-        } else if options.contains("h") {
+        } else if help {
             self = .help
         } else if operands.count > 1 {
             throw .tooManyArguments
-        } else if options.contains("v") {
+        } else if variables {
             guard let format = operands.first else { throw .missingArguments }
             self = .listVariables(ShellFormat(format))
         } else {
@@ -67,23 +77,20 @@ public enum EnvsubstRequest: Equatable, Sendable {
         }
     }
 
-    /// The short letter of the long option `argument` (`--name` or `--name=value`), matched as glibc
-    /// does: an exact name, else the only name it is a prefix of.
-    private static func longOption(_ argument: String) throws(EnvsubstUsageError) -> Character {
+    /// The long option that `argument` (`--name` or `--name=value`) names, matched as glibc does: an
+    /// exact name, else the only name it is a prefix of.
+    private static func longOption(_ argument: String) throws(EnvsubstUsageError) -> String {
         let body = argument.dropFirst(2)
         let name = body.prefix { $0 != "=" }
         let hasValue = name.count < body.count
-        let matches: [(name: String, short: Character)]
-        if let exact = longOptions.first(where: { $0.name == name }) {
-            matches = [exact]
-        } else {
-            matches = longOptions.filter { $0.name.hasPrefix(name) }
-        }
+        let matches =
+            longOptions.contains(String(name))
+            ? [String(name)] : longOptions.filter { $0.hasPrefix(name) }
         guard let match = matches.first else { throw .unrecognizedOption(argument) }
         guard matches.count == 1 else {
-            throw .ambiguousOption(argument, candidates: matches.map { "--" + $0.name })
+            throw .ambiguousOption(argument, candidates: matches.map { "--" + $0 })
         }
-        if hasValue { throw .unexpectedValue(option: "--" + match.name) }
-        return match.short
+        if hasValue { throw .unexpectedValue(option: "--" + match) }
+        return match
     }
 }
