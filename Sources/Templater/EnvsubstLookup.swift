@@ -37,7 +37,7 @@ public struct EnvsubstLookup: @unchecked Sendable {
     /// wins; names that cannot be referred to, or that the SHELL-FORMAT does not select, are ignored.
     public mutating func define(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
         guard let base = name.baseAddress, EnvsubstSyntax.isName(name) else { return }
-        let key = NameKey(base, count: name.count, readable: name.count)
+        let key = EnvsubstNameKey(base, count: name.count, readable: name.count)
         let index: Int
         if let found = table.find(key, base) {
             guard table.slots[found].valueOffset < 0 else { return }
@@ -62,7 +62,8 @@ public struct EnvsubstLookup: @unchecked Sendable {
         withUTF8Bytes(name) { name -> [UInt8]? in
             guard let base = name.baseAddress, EnvsubstSyntax.isName(name) else { return nil }
             guard
-                let index = table.find(NameKey(base, count: name.count, readable: name.count), base)
+                let index = table.find(
+                    EnvsubstNameKey(base, count: name.count, readable: name.count), base)
             else {
                 return substitutesEveryName ? [] : nil
             }
@@ -80,12 +81,12 @@ public struct EnvsubstLookup: @unchecked Sendable {
 
     // MARK: - The table
 
-    /// Open addressing with linear probing over slots keyed by `NameKey`; names and values live in one
+    /// Open addressing with linear probing over slots keyed by `EnvsubstNameKey`; names and values live in one
     /// byte pool.
     final class Table {
         /// One name. `length < 0` marks a free slot.
         struct Slot {
-            var key: NameKey
+            var key: EnvsubstNameKey
             var nameOffset: Int
             /// Where the value starts in `pool`; negative while the variable is unset.
             var valueOffset: Int
@@ -113,7 +114,7 @@ public struct EnvsubstLookup: @unchecked Sendable {
         }
 
         private static let free = Slot(
-            key: NameKey(length: -1, head: 0, tail: 0), nameOffset: 0, valueOffset: -1,
+            key: EnvsubstNameKey(length: -1, head: 0, tail: 0), nameOffset: 0, valueOffset: -1,
             valueLength: 0)
 
         func copy() -> Table {
@@ -127,13 +128,13 @@ public struct EnvsubstLookup: @unchecked Sendable {
 
         /// The slot holding the name whose key is `key` and whose bytes start at `name`.
         @inline(__always)
-        func find(_ key: NameKey, _ name: UnsafeRawPointer) -> Int? {
+        func find(_ key: EnvsubstNameKey, _ name: UnsafeRawPointer) -> Int? {
             var index = key.bucket & mask
             while true {
                 let slot = slots[index]
                 if slot.key.length < 0 { return nil }
                 if slot.key == key
-                    && (key.length <= NameKey.exactLength
+                    && (key.length <= EnvsubstNameKey.exactLength
                         || memcmp(pool + slot.nameOffset, name, key.length) == 0)
                 {
                     return index
@@ -154,7 +155,7 @@ public struct EnvsubstLookup: @unchecked Sendable {
         @discardableResult
         func insert(name: UnsafeRawBufferPointer) -> Int {
             let base = name.baseAddress.unsafelyUnwrapped
-            let key = NameKey(base, count: name.count, readable: name.count)
+            let key = EnvsubstNameKey(base, count: name.count, readable: name.count)
             if let index = find(key, base) { return index }
             if (count + 1) * 2 > mask + 1 { grow() }
             let slot = Slot(key: key, nameOffset: append(name), valueOffset: -1, valueLength: 0)
@@ -203,56 +204,5 @@ public struct EnvsubstLookup: @unchecked Sendable {
             for index in 0..<oldCapacity where old[index].key.length >= 0 { place(old[index]) }
             old.deallocate()
         }
-    }
-}
-
-/// A name reduced to its length and its first and last eight bytes: equal keys mean equal names up to
-/// `exactLength` bytes (the two words then cover every byte), and a cheap hash either way.
-struct NameKey: Equatable {
-    /// Names up to this long are identified by their key alone.
-    static let exactLength = 16
-
-    var length: Int
-    var head: UInt64
-    var tail: UInt64
-
-    init(length: Int, head: UInt64, tail: UInt64) {
-        self.length = length
-        self.head = head
-        self.tail = tail
-    }
-
-    /// The key of the `count` bytes at `base`, of which `readable` (at least `count`) may be read:
-    /// with eight readable bytes a short name is one load and a mask instead of a byte loop.
-    @inline(__always)
-    init(_ base: UnsafeRawPointer, count: Int, readable: Int) {
-        length = count
-        if count >= 8 {
-            head = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
-            tail = UInt64(
-                littleEndian: base.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self))
-            return
-        }
-        var word: UInt64 = 0
-        if readable >= 8 {
-            word =
-                UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
-                & (1 &<< UInt64(count &* 8) &- 1)
-        } else {
-            for index in 0..<count {
-                word |=
-                    UInt64(base.load(fromByteOffset: index, as: UInt8.self)) &<< UInt64(index &* 8)
-            }
-        }
-        head = word
-        tail = word
-    }
-
-    /// Multiply-xor mixing of the three fields; the low bits index the table.
-    @inline(__always)
-    var bucket: Int {
-        var hash = (head ^ UInt64(truncatingIfNeeded: length)) &* 0x9E37_79B9_7F4A_7C15
-        hash = (hash ^ (hash &>> 29) ^ tail) &* 0xBF58_476D_1CE4_E5B9
-        return Int(truncatingIfNeeded: hash ^ (hash &>> 32))
     }
 }

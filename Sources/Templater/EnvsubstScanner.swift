@@ -122,7 +122,7 @@ public struct EnvsubstScanner: Sendable {
                 continue
             }
             let nameStart = index
-            let key: NameKey
+            let key: EnvsubstNameKey
             if let fast = Self.shortName(base + nameStart, readable: count &- nameStart) {
                 key = fast
                 index = nameStart &+ fast.length
@@ -139,7 +139,7 @@ public struct EnvsubstScanner: Sendable {
                     try output.write(base + runStart, count: dollar &- runStart)
                     return dollar
                 }
-                key = NameKey(
+                key = EnvsubstNameKey(
                     base + nameStart, count: index &- nameStart, readable: count &- nameStart)
             }
             if braced {
@@ -201,14 +201,14 @@ public struct EnvsubstScanner: Sendable {
     /// The key of the name starting at `name` when it is shorter than sixteen bytes and sixteen bytes
     /// can be read there: found with two word loads and no byte loop. Nil otherwise.
     @inline(__always)
-    private static func shortName(_ name: UnsafeRawPointer, readable: Int) -> NameKey? {
+    private static func shortName(_ name: UnsafeRawPointer, readable: Int) -> EnvsubstNameKey? {
         guard readable >= 16 else { return nil }
         let head = UInt64(littleEndian: name.loadUnaligned(as: UInt64.self))
         let headEnd = EnvsubstSyntax.nonNameBytes(head)
         if headEnd != 0 {
             let length = headEnd.trailingZeroBitCount &>> 3
             let word = head & ((1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1)
-            return NameKey(length: length, head: word, tail: word)
+            return EnvsubstNameKey(length: length, head: word, tail: word)
         }
         let next = UInt64(littleEndian: name.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         let nextEnd = EnvsubstSyntax.nonNameBytes(next)
@@ -216,6 +216,6 @@ public struct EnvsubstScanner: Sendable {
         let length = 8 &+ nextEnd.trailingZeroBitCount &>> 3
         let tail = UInt64(
             littleEndian: name.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))
-        return NameKey(length: length, head: head, tail: tail)
+        return EnvsubstNameKey(length: length, head: head, tail: tail)
     }
 }

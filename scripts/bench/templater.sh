@@ -3,7 +3,7 @@
 # inputs, environment and allow-lists:
 #   1. start-to-exit on a ~2 KB nginx template (posix_spawn to exit, median of many runs);
 #   2. throughput on ~100 MiB of dense references (~47k per MiB) and on ~100 MiB of nginx-style text
-#      (a few references per KiB), stdin -> /dev/null;
+#      (a few references per KiB), stdin -> /dev/null, median of interleaved runs;
 #   3. peak RSS (/usr/bin/time -f %M) on the small and the large inputs: constant memory means the same
 #      peak for 2 KB and 100 MiB.
 # Rows for `templater render` (the extended language, stdin -> stdout) run when the binary has it.
@@ -11,8 +11,8 @@
 #
 # Environment: DIST (dir with the static `templater`, `entrypoint` and the `envsubst` symlink; default
 # dist/), BENCH_DIR (generated inputs; default .bench/), BENCH_MIB (size of the large inputs; default
-# 100), BENCH_START_RUNS (hyperfine runs for start-up; default 500), BENCH_RUNS (runs per throughput
-# row; default 5).
+# 100), BENCH_START_RUNS (runs for start-up; default 500), BENCH_RUNS (runs per throughput row; default
+# 7).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # GNU looks every reference up with getenv, a scan of the whole environment: run in a known, container-
@@ -27,14 +27,14 @@ DIST="${DIST:-$PWD/dist}"
 BENCH_DIR="${BENCH_DIR:-$PWD/.bench}"
 MIB="${BENCH_MIB:-100}"
 START_RUNS="${BENCH_START_RUNS:-500}"
-RUNS="${BENCH_RUNS:-5}"
+RUNS="${BENCH_RUNS:-7}"
 GNU=/usr/bin/envsubst
 OURS="$DIST/envsubst"
 TEMPLATER="$DIST/templater"
 mkdir -p "$BENCH_DIR/templater"
 work="$BENCH_DIR/templater"
 
-for tool in "$GNU" "$OURS" "$TEMPLATER" hyperfine /usr/bin/time python3; do
+for tool in "$GNU" "$OURS" "$TEMPLATER" /usr/bin/time python3; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "templater bench: $tool is missing (make dist; scripts/install-deps.sh oracles peers python)" >&2
         exit 1
@@ -157,15 +157,42 @@ per_mib() { # per_mib FILE: references ('$' bytes) per MiB
     awk -v d="$dollars" -v s="$size" 'BEGIN { printf "%.0f", d / (s / 1048576) }'
 }
 
-# hyperfine_median RUNS WARMUP COMMAND...: median seconds of each command (one per line); the median
-# rather than the mean because the machine is shared and a few runs stall.
-hyperfine_median() {
-    local runs="$1" warmup="$2"
-    shift 2
-    local csv="$work/hyperfine.csv"
-    hyperfine --style none --runs "$runs" --warmup "$warmup" --export-csv "$csv" "$@" >/dev/null 2>&1 ||
-        { echo "templater bench: hyperfine failed on: $*" >&2; return 1; }
-    tail -n +2 "$csv" | awk -F, '{ print $4 }'
+# median_seconds RUNS WARMUP INPUT COMMAND [-- COMMAND]...: the median wall-clock seconds of each
+# command (one per line), each run a posix_spawn with stdin from INPUT and stdout to /dev/null, timed from
+# spawn to exit. Not hyperfine: it needs a shell for the redirection, and its shell-spawn correction is
+# coarser than the ~1 ms start-up measured here. The commands are interleaved run by run, so that a busy
+# neighbour on this shared machine slows them alike, and the median ignores the runs it stalls.
+median_seconds() {
+    python3 - "$@" <<'PY'
+import os, statistics, sys, time
+runs, warmup, stdin_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+commands, current = [], []
+for word in sys.argv[4:] + ["--"]:
+    if word == "--":
+        commands.append(current)
+        current = []
+    else:
+        current.append(word)
+def once(command):
+    actions = [(os.POSIX_SPAWN_OPEN, 0, stdin_path, os.O_RDONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)]
+    begin = time.perf_counter()
+    pid = os.posix_spawn(command[0], [os.path.basename(command[0])] + command[1:], os.environ,
+                         file_actions=actions)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - begin
+    if status != 0:
+        sys.exit(f"templater bench: {command} exited with status {status}")
+    return elapsed
+times = [[] for _ in commands]
+for run in range(warmup + runs):
+    for index, command in enumerate(commands):
+        elapsed = once(command)
+        if run >= warmup:
+            times[index].append(elapsed)
+for samples in times:
+    print(statistics.median(samples))
+PY
 }
 
 peak_kib() { # peak_kib INPUT COMMAND...: peak RSS in KiB
@@ -178,106 +205,61 @@ peak_kib() { # peak_kib INPUT COMMAND...: peak RSS in KiB
 render_available=false
 if "$TEMPLATER" render --allow NGINX_PORT </dev/null >/dev/null 2>&1; then render_available=true; fi
 
-q() { printf '%q' "$1"; }
-
 rows=()
 row() { rows+=("$(printf '%s|%s|%s|%s|%s|%s' "$@")"); }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.3f ms", s * 1000 }'; }
 mibps() { awk -v s="$1" -v m="$MIB" 'BEGIN { printf "%.0f MiB/s", m / s }'; }
 
-# 1. Start-to-exit on the 2 KB nginx template, with its allow-list.
-small="$work/nginx.conf.template"
-# Same output, or the comparison means nothing.
-if ! cmp -s <("$GNU" "$NGINX_FORMAT" <"$small") <("$OURS" "$NGINX_FORMAT" <"$small"); then
-    echo "templater bench: envsubst output differs from GNU's on the nginx template" >&2
-    exit 1
-fi
-# hyperfine needs a shell for the stdin redirection, and its shell-spawn correction is coarser than the
-# ~1 ms measured here; so each run is a posix_spawn (stdin from the template, stdout to /dev/null) timed
-# from spawn to exit, the commands interleaved so that a busy neighbour slows them alike.
-start_commands=("$GNU" "$NGINX_FORMAT" -- "$OURS" "$NGINX_FORMAT" -- "$TEMPLATER" envsubst "$NGINX_FORMAT")
-if $render_available; then
-    start_commands+=(-- "$TEMPLATER" render --allow "$NGINX_ALLOW")
-fi
-mapfile -t means < <(python3 - "$START_RUNS" "$small" "${start_commands[@]}" <<'PY'
-import os, statistics, sys, time
-runs, stdin_path = int(sys.argv[1]), sys.argv[2]
-commands, current = [], []
-for word in sys.argv[3:] + ["--"]:
-    if word == "--":
-        commands.append(current)
-        current = []
-    else:
-        current.append(word)
-argv0 = lambda path: os.path.basename(path)
-def once(command):
-    actions = [(os.POSIX_SPAWN_OPEN, 0, stdin_path, os.O_RDONLY, 0),
-               (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)]
-    begin = time.perf_counter()
-    pid = os.posix_spawn(command[0], [argv0(command[0])] + command[1:], os.environ,
-                         file_actions=actions)
-    _, status = os.waitpid(pid, 0)
-    elapsed = time.perf_counter() - begin
-    if status != 0:
-        sys.exit(f"templater bench: {command} exited with status {status}")
-    return elapsed
-times = [[] for _ in commands]
-for run in range(runs + 20):
-    for index, command in enumerate(commands):
-        elapsed = once(command)
-        if run >= 20:  # warm-up
-            times[index].append(elapsed)
-for samples in times:
-    print(statistics.median(samples))
-PY
-)
-row "start, 2 KB nginx template" "$(ms "${means[0]}")" "$(ms "${means[1]}")" \
-    "$(ratio "${means[1]}" "${means[0]}")" \
-    "$(ms "${means[2]}") ($(ratio "${means[2]}" "${means[0]}") as templater envsubst)" \
-    "$($render_available && echo "$(ms "${means[3]}") ($(ratio "${means[3]}" "${means[0]}"))" || echo "n/a")"
-
-# 2. Throughput: GNU time / our time is the speed-up (higher is better).
-throughput() { # throughput LABEL INPUT FORMAT ALLOW|-
-    local label="$1" input="$2" format="$3" allow="$4"
-    local gnu_command our_command
-    if [[ -n "$format" ]]; then
-        gnu_command="$GNU $(q "$format") < $(q "$input") > /dev/null"
-        our_command="$(q "$OURS") $(q "$format") < $(q "$input") > /dev/null"
-        if ! cmp -s <("$GNU" "$format" <"$input") <("$OURS" "$format" <"$input"); then
-            echo "templater bench: envsubst output differs from GNU's on $label" >&2
-            return 1
-        fi
-    else
-        gnu_command="$GNU < $(q "$input") > /dev/null"
-        our_command="$(q "$OURS") < $(q "$input") > /dev/null"
-        if ! cmp -s <("$GNU" <"$input") <("$OURS" <"$input"); then
-            echo "templater bench: envsubst output differs from GNU's on $label" >&2
-            return 1
-        fi
+# same_output INPUT ARGS...: GNU and we print the same bytes, or a comparison means nothing.
+same_output() {
+    local input="$1"
+    shift
+    if ! cmp -s <("$GNU" "$@" <"$input") <("$OURS" "$@" <"$input"); then
+        echo "templater bench: envsubst output differs from GNU's on $input $*" >&2
+        exit 1
     fi
-    local commands=("$gnu_command" "$our_command")
-    if $render_available; then
-        if [[ "$allow" == "-" ]]; then
-            commands+=("$(q "$TEMPLATER") render < $(q "$input") > /dev/null")
-        else
-            commands+=("$(q "$TEMPLATER") render --allow $(q "$allow") < $(q "$input") > /dev/null")
-        fi
-    fi
-    local means
-    mapfile -t means < <(hyperfine_median "$RUNS" 1 "${commands[@]}")
-    local render_cell="n/a"
-    if $render_available; then
-        render_cell="$(mibps "${means[2]}") ($(ratio "${means[0]}" "${means[2]}"))"
-    fi
-    row "$label" "$(mibps "${means[0]}")" "$(mibps "${means[1]}")" \
-        "$(ratio "${means[0]}" "${means[1]}")" "" "$render_cell"
 }
 
-throughput "dense, $(per_mib "$work/dense.txt") refs/MiB, all names" "$work/dense.txt" "" -
-throughput "dense, half the names selected" "$work/dense.txt" "$DENSE_FORMAT" "$DENSE_ALLOW"
+# 1. Start-to-exit on the 2 KB nginx template, with its allow-list.
+small="$work/nginx.conf.template"
+same_output "$small" "$NGINX_FORMAT"
+commands=("$GNU" "$NGINX_FORMAT" -- "$OURS" "$NGINX_FORMAT" -- "$TEMPLATER" envsubst "$NGINX_FORMAT")
+if $render_available; then
+    commands+=(-- "$TEMPLATER" render --allow "$NGINX_ALLOW")
+fi
+mapfile -t times < <(median_seconds "$START_RUNS" 20 "$small" "${commands[@]}")
+row "start, 2 KB nginx template" "$(ms "${times[0]}")" "$(ms "${times[1]}")" \
+    "$(ratio "${times[1]}" "${times[0]}")" \
+    "$(ms "${times[2]}") ($(ratio "${times[2]}" "${times[0]}")) as templater envsubst" \
+    "$($render_available && echo "$(ms "${times[3]}") ($(ratio "${times[3]}" "${times[0]}"))" || echo "n/a")"
+
+# 2. Throughput: GNU's time over ours is the speed-up (higher is better).
+throughput() { # throughput LABEL INPUT ALLOW|- [SHELL-FORMAT]
+    local label="$1" input="$2" allow="$3"
+    shift 3
+    same_output "$input" "$@"
+    local commands=("$GNU" "$@" -- "$OURS" "$@")
+    if $render_available; then
+        if [[ "$allow" == "-" ]]; then
+            commands+=(-- "$TEMPLATER" render)
+        else
+            commands+=(-- "$TEMPLATER" render --allow "$allow")
+        fi
+    fi
+    local times render_cell="n/a"
+    mapfile -t times < <(median_seconds "$RUNS" 1 "$input" "${commands[@]}")
+    if $render_available; then
+        render_cell="$(mibps "${times[2]}") ($(ratio "${times[0]}" "${times[2]}"))"
+    fi
+    row "$label" "$(mibps "${times[0]}")" "$(mibps "${times[1]}")" \
+        "$(ratio "${times[0]}" "${times[1]}")" "" "$render_cell"
+}
+
+throughput "dense, $(per_mib "$work/dense.txt") refs/MiB, every name" "$work/dense.txt" -
+throughput "dense, half the names selected" "$work/dense.txt" "$DENSE_ALLOW" "$DENSE_FORMAT"
 throughput "nginx-style, $(per_mib "$work/nginx.txt") \$/MiB, allow-list" "$work/nginx.txt" \
-    "$NGINX_FORMAT" "$NGINX_ALLOW"
+    "$NGINX_ALLOW" "$NGINX_FORMAT"
 
 # 3. Peak RSS on 2 KB and on the large inputs.
 memory() { # memory LABEL INPUT FORMAT ALLOW
