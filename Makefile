@@ -59,7 +59,7 @@ dist:
 	@for t in $(TOOLS); do printf '%s: %s bytes, ' $$t $$(stat -c %s $(DIST)/$$t); ldd $(DIST)/$$t 2>&1 | tr -d '\t'; done
 
 bench: dist
-	scripts/install-deps.sh oracles peers
+	scripts/install-deps.sh oracles peers python
 	scripts/bench.sh
 
 demo: dist

@@ -201,9 +201,20 @@ peak_kib() { # peak_kib INPUT COMMAND...: peak RSS in KiB
     /usr/bin/time -f %M "$@" <"$input" 2>&1 >/dev/null | tail -n 1
 }
 
-# Whether `templater render` exists in this binary (the lead's render mode lands separately).
+# Whether `templater render` exists in this binary (render mode lands separately), and whether it reads
+# stdin with no operand or with `-`.
 render_available=false
-if "$TEMPLATER" render --allow NGINX_PORT </dev/null >/dev/null 2>&1; then render_available=true; fi
+render_stdin=()
+render_note="templater render: not in this binary yet; its rows were skipped"
+if "$TEMPLATER" render --allow NGINX_PORT </dev/null >/dev/null 2>&1; then
+    render_available=true
+elif "$TEMPLATER" render --allow NGINX_PORT - </dev/null >/dev/null 2>&1; then
+    render_available=true
+    render_stdin=(-)
+elif ! "$TEMPLATER" render --allow NGINX_PORT </dev/null 2>&1 | grep -q "unknown subcommand"; then
+    render_note="templater render: fails on empty stdin ($("$TEMPLATER" render --allow NGINX_PORT \
+        </dev/null 2>&1 | head -n 1)); its rows were skipped"
+fi
 
 rows=()
 row() { rows+=("$(printf '%s|%s|%s|%s|%s|%s' "$@")"); }
@@ -226,7 +237,7 @@ small="$work/nginx.conf.template"
 same_output "$small" "$NGINX_FORMAT"
 commands=("$GNU" "$NGINX_FORMAT" -- "$OURS" "$NGINX_FORMAT" -- "$TEMPLATER" envsubst "$NGINX_FORMAT")
 if $render_available; then
-    commands+=(-- "$TEMPLATER" render --allow "$NGINX_ALLOW")
+    commands+=(-- "$TEMPLATER" render --allow "$NGINX_ALLOW" "${render_stdin[@]}")
 fi
 mapfile -t times < <(median_seconds "$START_RUNS" 20 "$small" "${commands[@]}")
 row "start, 2 KB nginx template" "$(ms "${times[0]}")" "$(ms "${times[1]}")" \
@@ -242,9 +253,9 @@ throughput() { # throughput LABEL INPUT ALLOW|- [SHELL-FORMAT]
     local commands=("$GNU" "$@" -- "$OURS" "$@")
     if $render_available; then
         if [[ "$allow" == "-" ]]; then
-            commands+=(-- "$TEMPLATER" render)
+            commands+=(-- "$TEMPLATER" render "${render_stdin[@]}")
         else
-            commands+=(-- "$TEMPLATER" render --allow "$allow")
+            commands+=(-- "$TEMPLATER" render --allow "$allow" "${render_stdin[@]}")
         fi
     fi
     local times render_cell="n/a"
@@ -267,7 +278,7 @@ memory() { # memory LABEL INPUT FORMAT ALLOW
     gnu=$(peak_kib "$input" "$GNU" "$format")
     ours=$(peak_kib "$input" "$OURS" "$format")
     if $render_available; then
-        render="$(peak_kib "$input" "$TEMPLATER" render --allow "$allow") KiB"
+        render="$(peak_kib "$input" "$TEMPLATER" render --allow "$allow" "${render_stdin[@]}") KiB"
     fi
     row "$label" "$gnu KiB" "$ours KiB" "$(ratio "$ours" "$gnu")" "" "$render"
 }
@@ -289,6 +300,6 @@ echo "templater vs GNU envsubst $("$GNU" --version | head -n 1 | awk '{ print $N
         for (i = 1; i <= columns; i++) line = line sprintf("%-" width[i] + 2 "s", cell[r, i])
         sub(/ +$/, "", line); print line } }'
 if ! $render_available; then
-    echo "templater render: not in this binary yet; its rows were skipped"
+    echo "$render_note"
 fi
 echo "targets: start <= 1.00x; dense >= 4x; nginx-style >= 8x; peak RSS the same for 2 KB and $MIB MiB"
