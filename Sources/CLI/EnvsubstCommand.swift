@@ -94,8 +94,9 @@ extension TemplaterCommand {
 
         Copies standard input to standard output and replaces every $NAME and ${NAME} with the value
         of the environment variable NAME, or with nothing when NAME is unset. A name is an ASCII letter
-        or underscore followed by letters, digits and underscores. Nothing else is special: $1,
-        ${NAME:-default} and \\$NAME are copied as they are, and values are never expanded again.
+        or underscore followed by letters, digits and underscores. Nothing else is special: $1 and
+        ${NAME:-default} are copied as they are, there are no escapes (\\$NAME is a backslash and the
+        value), and values are never expanded again.
 
         With a SHELL-FORMAT, only the names that it mentions as $NAME or ${NAME} are replaced; every
         other reference is copied as it is. envsubst '$HOST ${PORT}' < nginx.conf.template keeps
