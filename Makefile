@@ -51,14 +51,15 @@ format:
 
 # Fully static, stripped release binaries.
 dist:
-	$(SWIFT) build $(RELEASE_FLAGS) $(addprefix --product ,$(TOOLS))
+	# One product per invocation: `swift build` honours only the last of several --product flags.
+	for t in $(TOOLS); do $(SWIFT) build $(RELEASE_FLAGS) --product $$t || exit 1; done
 	mkdir -p $(DIST)
 	for t in $(TOOLS); do install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$$t" $(DIST)/$$t; done
 	ln -sf entrypoint $(DIST)/envsubst
 	@for t in $(TOOLS); do printf '%s: %s bytes, ' $$t $$(stat -c %s $(DIST)/$$t); ldd $(DIST)/$$t 2>&1 | tr -d '\t'; done
 
 bench: dist
-	scripts/install-deps.sh oracles peers
+	scripts/install-deps.sh oracles peers python
 	scripts/bench.sh
 
 demo: dist
