@@ -152,11 +152,13 @@ class Processes:
         """Runs a command to completion in its own group (ended on timeout); returns its status."""
         child = self.start(f"run-{len(self.groups)}", argv, env, log, cwd=cwd, user=user)
         try:
-            return child.wait(timeout=timeout)
+            status = child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.signal_group(child.pid, signal.SIGKILL)
             child.wait()
             raise StackError(f"{argv[0]} ran longer than {timeout}s:\n{tail(log)}") from None
+        self.release({group for _, group, _ in self.members()})
+        return status
 
     def signal_group(self, group, signum):
         """Sends a signal to one recorded group; a group that is gone already is fine."""
@@ -218,6 +220,7 @@ class Processes:
         """Drops our groups that are gone from the registry file, so that a trap never signals a
         process group id the kernel may have handed to someone else since."""
         gone = {group for group in self.groups if group not in surviving_groups}
+        self.groups = [group for group in self.groups if group not in gone]
         try:
             lines = self.registry.read_text().split()
         except OSError:
@@ -372,7 +375,7 @@ class Stack:
         self.db = MariaDB(self) if engine == "mariadb" else PostgreSQL(self)
         self.ports = {
             "haproxy": free_port(), "stats": free_port(), "nginx": free_port(),
-            "apache": free_port(), "app": free_port(),
+            "apache": free_port(), "app": free_port(), "app2": free_port(),
         }
         self.static = self.dir / "static"
 
@@ -475,7 +478,8 @@ class Stack:
     def haproxy_command(self, *extra):
         return ["haproxy", *extra, "-f", str(self.dir / "haproxy" / "haproxy.cfg")]
 
-    def app_env(self, db_port=None, wait_target=None):
+    def app_env(self, db_port=None, wait_target=None, replica="app"):
+        """The app's environment; `replica` picks its port and rendered config ("app", "app2")."""
         env = self.base_env()
         env["PATH"] = f"{self.venv / 'bin'}:{env['PATH']}"
         port = db_port or self.db.port
@@ -493,17 +497,19 @@ class Stack:
             "DB_PASSWORD_FILE": str(self.dir / "secrets" / "db_password"),
             "SECRET_KEY_FILE": str(self.dir / "secrets" / "secret_key"),
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "GUNICORN_BIND": f"127.0.0.1:{self.ports['app']}",
+            "GUNICORN_BIND": f"127.0.0.1:{self.ports[replica]}",
             "GUNICORN_WORKERS": "2",
             "GUNICORN_WORKER_TMP_DIR": str(self.dir / "app"),
             "ENTRYPOINT_WAIT": wait_target or f"{self.db.scheme}://127.0.0.1:{port}",
         })
         return env
 
-    def app_argv(self, wait_timeout="60s", command=None, phases=True):
+    def app_argv(self, wait_timeout="60s", command=None, phases=True, replica="app",
+                 probe=False):
         """The app image's ENTRYPOINT (images/django/Dockerfile) with local paths; without
-        `phases`, only the render (no wait timeout, lock or hooks)."""
-        config = self.dir / "app" / "gunicorn.conf.py"
+        `phases`, only the render (no wait timeout, lock or hooks); with `probe`, a first hook
+        that records when the replica's hook phase holds the lock (lock_probe.py)."""
+        config = self.dir / "app" / f"{replica}.gunicorn.conf.py"
         argv = [
             self.entrypoint(), "--braces-only",
             "--template", f"{TEMPLATES}/gunicorn/gunicorn.conf.py.template:{config}",
@@ -512,6 +518,11 @@ class Stack:
             argv += [
                 "--wait-timeout", wait_timeout,
                 "--lock", str(self.static / ".entrypoint.lock"),
+            ]
+            if probe:
+                argv += ["--hook", f"python {Path(__file__).parent / 'lock_probe.py'} "
+                                   f"{self.dir / 'app' / 'lock-probe'} {replica}"]
+            argv += [
                 "--hook", "python manage.py migrate --noinput",
                 "--hook", "python manage.py collectstatic --noinput",
             ]
@@ -519,20 +530,21 @@ class Stack:
 
     # MARK: Bringing it up
 
-    def start_app(self):
-        self.processes.start("app", self.app_argv(), self.app_env(), self.log("app"),
-                             cwd=APP_SOURCE)
+    def start_app(self, replica="app", probe=False):
+        """One replica of the app; replicas share the static directory and its lock."""
+        self.processes.start(replica, self.app_argv(replica=replica, probe=probe),
+                             self.app_env(replica=replica), self.log(replica), cwd=APP_SOURCE)
 
-    def wait_app_healthy(self, timeout=90):
+    def wait_app_healthy(self, replica="app", timeout=90):
         def healthy():
-            if not self.processes.alive("app"):
-                raise StackError(f"the app exited ({self.processes.children['app'].returncode}):"
-                                 f"\n{tail(self.log('app'))}")
+            if not self.processes.alive(replica):
+                status = self.processes.children[replica].returncode
+                raise StackError(f"{replica} exited ({status}):\n{tail(self.log(replica))}")
             try:
-                return http_request(self.ports["app"], "/api/health", timeout=2)[0] == 200
+                return http_request(self.ports[replica], "/api/health", timeout=2)[0] == 200
             except OSError:
                 return False
-        wait_until(healthy, timeout, "the app's /api/health")
+        wait_until(healthy, timeout, f"{replica}'s /api/health")
 
     def start_proxies(self):
         self.processes.start("nginx", self.nginx_argv(self.nginx_command("-g", "daemon off;")),

@@ -74,7 +74,7 @@ class Run:
 def check_rendered_configs(stack):
     """Each server's own syntax check accepts what the entrypoint rendered (nginx -t, apache2 -t,
     haproxy -c, and Python's compiler for the Gunicorn config)."""
-    config = str(stack.dir / "app" / "gunicorn.conf.py")
+    config = str(stack.dir / "app" / "app.gunicorn.conf.py")
     compile_config = ["python", "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "
                       "'exec')", config]
     app_env = stack.app_env()
@@ -106,7 +106,7 @@ def check_server_variables_survive(stack):
     httpd_conf = (stack.dir / "httpd" / "httpd.conf").read_text()
     expect('RewriteRule "^/healthz$" - [R=200,L]' in httpd_conf, "httpd.conf's RewriteRule changed")
     for path in ("nginx/nginx.conf", "nginx/conf.d/default.conf", "httpd/httpd.conf",
-                 "haproxy/haproxy.cfg", "app/gunicorn.conf.py"):
+                 "haproxy/haproxy.cfg", "app/app.gunicorn.conf.py"):
         text = (stack.dir / path).read_text()
         expect("${" not in text, f"{path} still holds a braced reference")
     expect(f"server nginx 127.0.0.1:{stack.ports['nginx']}" in
@@ -114,21 +114,31 @@ def check_server_variables_survive(stack):
 
 
 def check_app_waits_for_db(stack):
-    """An app started before its database waits (no Gunicorn, no migration), then serves once
-    the database is up."""
+    """Two app replicas started before their database wait (no Gunicorn, no migration), then both
+    serve once it is up, their hooks (migrate, collectstatic) taking turns under the shared lock."""
     stack.db.initialise()
-    stack.start_app()
+    stack.start_app("app", probe=True)
+    stack.start_app("app2", probe=True)
     target = f"127.0.0.1:{stack.db.port}"
-    wait_until(lambda: target in stack.log("app").read_text(errors="replace"), 15,
-               "the app's entrypoint to log that it waits for the database")
-    expect(stack.processes.alive("app"), f"the app exited:\n{tail(stack.log('app'))}")
-    expect(not port_open(stack.ports["app"]), "Gunicorn listens before the database is up")
-    log = stack.log("app").read_text(errors="replace")
-    expect("Operations to perform" not in log, "migrate ran before the database was up")
+    for replica in ("app", "app2"):
+        wait_until(lambda: target in stack.log(replica).read_text(errors="replace"), 15,
+                   f"{replica}'s entrypoint to log that it waits for the database")
+        expect(stack.processes.alive(replica), f"{replica} exited:\n{tail(stack.log(replica))}")
+        expect(not port_open(stack.ports[replica]), "Gunicorn listens before the database is up")
+        log = stack.log(replica).read_text(errors="replace")
+        expect("Operations to perform" not in log, "migrate ran before the database was up")
     stack.db.start()
-    stack.wait_app_healthy()
-    status, _, body = http_request(stack.ports["app"], "/api/health")
-    expect(status == 200 and b'"status": "ok"' in body, f"/api/health: {status} {body[:200]!r}")
+    for replica in ("app", "app2"):
+        stack.wait_app_healthy(replica)
+        status, _, body = http_request(stack.ports[replica], "/api/health")
+        expect(status == 200 and b'"status": "ok"' in body,
+               f"{replica} /api/health: {status} {body[:200]!r}")
+    applied = [stack.log(replica).read_text(errors="replace").count("Applying board.0001_initial")
+               for replica in ("app", "app2")]
+    expect(sorted(applied) == [0, 1], f"board.0001_initial applied {applied} times per replica")
+    turns = (stack.dir / "app" / "lock-probe").read_text().split("\n")[:4]
+    expect([line.split()[0] for line in turns] == ["begin", "end", "begin", "end"],
+           f"the replicas' hooks overlapped: {turns}")
 
 
 def check_collected_static(stack):
