@@ -11,6 +11,8 @@
 | CSRF_TRUSTED_ORIGINS | origins allowed to post forms over HTTPS, comma-separated | none |
 | STATIC_ROOT | where `collectstatic` writes (the volume the proxies serve) | /app/staticfiles |
 | DJANGO_DEBUG | 1 for Django's debug pages (never in production) | 0 |
+| DJANGO_HTTPS | 1 when clients use HTTPS: redirect HTTP, secure cookies | 0 |
+| DJANGO_HSTS_SECONDS | Strict-Transport-Security max-age with DJANGO_HTTPS=1 | 0 |
 | DJANGO_LOG_LEVEL | level of the console log | INFO |
 """
 
@@ -69,6 +71,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # HAProxy sets X-Forwarded-Proto from the client's connection and the proxies pass it on.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Served over HTTPS (TLS ended at HAProxy): redirect plain HTTP, secure cookies, optional HSTS.
+# The health endpoint stays reachable over plain HTTP for the health checks inside the network.
+if env("DJANGO_HTTPS", "0").lower() in ("1", "true", "yes", "on"):
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("DJANGO_HSTS_SECONDS", "0"))
 
 INSTALLED_APPS = [
     "django.contrib.staticfiles",
