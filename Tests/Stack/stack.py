@@ -356,13 +356,12 @@ class PostgreSQL:
 class Stack:
     """One topology in one temporary directory."""
 
-    def __init__(self, engine, dist, venv, registry=None, keep=False):
+    def __init__(self, engine, dist, venv, registry=None):
         self.dist = Path(dist)
         self.venv = Path(venv)
         self.dir = Path(tempfile.mkdtemp(prefix=f"stack-{engine}-"))
         # Readable by the servers' unprivileged users (nginx's workers, Apache's children, postgres).
         self.dir.chmod(0o755)
-        self.keep = keep
         for sub in ("logs", "static", "secrets", "nginx/conf.d", "httpd", "haproxy", "app"):
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         self.processes = Processes(registry or self.dir / "groups")
@@ -478,7 +477,7 @@ class Stack:
     def haproxy_command(self, *extra):
         return ["haproxy", *extra, "-f", str(self.dir / "haproxy" / "haproxy.cfg")]
 
-    def app_env(self, db_port=None, wait_target=None, replica="app"):
+    def app_env(self, db_port=None, replica="app"):
         """The app's environment; `replica` picks its port and rendered config ("app", "app2")."""
         env = self.base_env()
         env["PATH"] = f"{self.venv / 'bin'}:{env['PATH']}"
@@ -500,7 +499,7 @@ class Stack:
             "GUNICORN_BIND": f"127.0.0.1:{self.ports[replica]}",
             "GUNICORN_WORKERS": "2",
             "GUNICORN_WORKER_TMP_DIR": str(self.dir / "app"),
-            "ENTRYPOINT_WAIT": wait_target or f"{self.db.scheme}://127.0.0.1:{port}",
+            "ENTRYPOINT_WAIT": f"{self.db.scheme}://127.0.0.1:{port}",
         })
         return env
 
