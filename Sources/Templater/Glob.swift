@@ -1,0 +1,241 @@
+/// A bash glob pattern (`*`, `?`, `[...]` with `!`/`^`, ranges and `[:class:]`), matched on Unicode
+/// scalars, as bash matches in a UTF-8 locale.
+///
+/// Matching simulates the pattern as a small automaton, so finding every end of a match from one start
+/// costs O(length × pattern) and never backtracks exponentially.
+struct Glob {
+    /// One pattern element; each matches one scalar, except `star`.
+    enum Element {
+        case scalar(Unicode.Scalar)
+        case any
+        case star
+        case set(negated: Bool, items: [SetItem])
+    }
+
+    /// A member of a bracket expression.
+    enum SetItem {
+        case scalar(Unicode.Scalar)
+        case range(Unicode.Scalar, Unicode.Scalar)
+        case named(String)
+    }
+
+    private(set) var elements: [Element]
+
+    /// Compiles a pattern given as scalars, each flagged literal (escaped, or from `$$`) or not.
+    init(_ pattern: [(scalar: Unicode.Scalar, literal: Bool)]) {
+        var elements: [Element] = []
+        var index = 0
+        while index < pattern.count {
+            let (scalar, literal) = pattern[index]
+            index += 1
+            if literal {
+                elements.append(.scalar(scalar))
+                continue
+            }
+            switch scalar {
+            case "*":
+                if case .star = elements.last {} else { elements.append(.star) }
+            case "?":
+                elements.append(.any)
+            case "[":
+                if let (set, next) = Glob.bracket(pattern, from: index) {
+                    elements.append(set)
+                    index = next
+                } else {
+                    elements.append(.scalar("["))
+                }
+            default:
+                elements.append(.scalar(scalar))
+            }
+        }
+        self.elements = elements
+    }
+
+    private init(elements: [Element]) {
+        self.elements = elements
+    }
+
+    /// Whether the pattern is empty.
+    var isEmpty: Bool { elements.isEmpty }
+
+    /// The pattern that matches the reversed strings: to find suffixes as prefixes of the reversed text.
+    var reversed: Glob { Glob(elements: elements.reversed()) }
+
+    /// Parses a bracket expression after its `[`; nil when there is no closing `]` (then `[` is literal).
+    private static func bracket(
+        _ pattern: [(scalar: Unicode.Scalar, literal: Bool)], from start: Int
+    ) -> (Element, Int)? {
+        var index = start
+        var negated = false
+        if index < pattern.count && !pattern[index].literal
+            && (pattern[index].scalar == "!" || pattern[index].scalar == "^")
+        {
+            negated = true
+            index += 1
+        }
+        var items: [SetItem] = []
+        var first = true
+        while index < pattern.count {
+            let (scalar, literal) = pattern[index]
+            if scalar == "]" && !literal && !first {
+                return (.set(negated: negated, items: items), index + 1)
+            }
+            first = false
+            if scalar == "[" && !literal && index + 1 < pattern.count
+                && pattern[index + 1].scalar == ":"
+            {
+                // [:class:]
+                var end = index + 2
+                var name = ""
+                while end + 1 < pattern.count
+                    && !(pattern[end].scalar == ":" && pattern[end + 1].scalar == "]")
+                {
+                    name.unicodeScalars.append(pattern[end].scalar)
+                    end += 1
+                }
+                if end + 1 < pattern.count {
+                    items.append(.named(name))
+                    index = end + 2
+                    continue
+                }
+            }
+            if index + 2 < pattern.count && pattern[index + 1].scalar == "-"
+                && !pattern[index + 1].literal
+                && !(pattern[index + 2].scalar == "]" && !pattern[index + 2].literal)
+            {
+                items.append(.range(scalar, pattern[index + 2].scalar))
+                index += 3
+                continue
+            }
+            items.append(.scalar(scalar))
+            index += 1
+        }
+        return nil
+    }
+
+    // MARK: - Matching
+
+    /// Whether the whole of `text` matches.
+    func matches(_ text: ArraySlice<Unicode.Scalar>) -> Bool {
+        var result = false
+        forEachMatchEnd(in: text, from: text.startIndex) { end in
+            if end == text.endIndex { result = true }
+            return true
+        }
+        return result
+    }
+
+    /// The shortest and the longest `end` such that `text[start..<end]` matches; nil when none does.
+    func matchEnds(in text: ArraySlice<Unicode.Scalar>, from start: Int) -> (
+        shortest: Int, longest: Int
+    )? {
+        var shortest: Int?
+        var longest = start
+        forEachMatchEnd(in: text, from: start) { end in
+            if shortest == nil { shortest = end }
+            longest = end
+            return true
+        }
+        return shortest.map { ($0, longest) }
+    }
+
+    /// Calls `body` with every `end` (ascending) at which `text[start..<end]` matches the whole pattern,
+    /// until it returns false or no match can follow.
+    private func forEachMatchEnd(
+        in text: ArraySlice<Unicode.Scalar>, from start: Int, _ body: (Int) -> Bool
+    ) {
+        let count = elements.count
+        var active = [Bool](repeating: false, count: count + 1)
+        var next = active
+        active[0] = true
+        closeOverStars(&active)
+        var position = start
+        while true {
+            if active[count] && !body(position) { return }
+            if position == text.endIndex { return }
+            let scalar = text[position]
+            var any = false
+            for state in 0..<count where active[state] {
+                switch elements[state] {
+                case .star:
+                    next[state] = true
+                    any = true
+                case let element:
+                    if Glob.element(element, matches: scalar) {
+                        next[state + 1] = true
+                        any = true
+                    }
+                }
+            }
+            if !any { return }
+            closeOverStars(&next)
+            swap(&active, &next)
+            for state in 0...count { next[state] = false }
+            position += 1
+        }
+    }
+
+    /// A star can match nothing: the state after it is active whenever the star's is.
+    private func closeOverStars(_ states: inout [Bool]) {
+        for state in 0..<elements.count where states[state] {
+            if case .star = elements[state] { states[state + 1] = true }
+        }
+    }
+
+    private static func element(_ element: Element, matches scalar: Unicode.Scalar) -> Bool {
+        switch element {
+        case .scalar(let expected): return expected == scalar
+        case .any: return true
+        case .star: return true
+        case .set(let negated, let items):
+            var found = false
+            for item in items where itemMatches(item, scalar) {
+                found = true
+                break
+            }
+            return found != negated
+        }
+    }
+
+    private static func itemMatches(_ item: SetItem, _ scalar: Unicode.Scalar) -> Bool {
+        switch item {
+        case .scalar(let expected): return expected == scalar
+        case .range(let low, let high):
+            return low.value <= scalar.value && scalar.value <= high.value
+        case .named(let name): return characterClass(name, contains: scalar)
+        }
+    }
+
+    /// POSIX character classes, extended to Unicode as glibc's UTF-8 locales do.
+    private static func characterClass(_ name: String, contains scalar: Unicode.Scalar) -> Bool {
+        let properties = scalar.properties
+        let ascii = scalar.isASCII
+        switch name {
+        case "alpha": return properties.isAlphabetic
+        case "digit": return ascii && scalar.value >= 0x30 && scalar.value <= 0x39
+        case "alnum":
+            return properties.isAlphabetic
+                || (ascii && scalar.value >= 0x30 && scalar.value <= 0x39)
+        case "upper": return properties.isUppercase
+        case "lower": return properties.isLowercase
+        case "space": return properties.isWhitespace
+        case "blank":
+            return scalar == " " || scalar == "\t"
+                || (!ascii && properties.generalCategory == .spaceSeparator)
+        case "punct":
+            return ascii && scalar.value > 0x20 && scalar.value < 0x7F
+                && !properties.isAlphabetic && !(scalar.value >= 0x30 && scalar.value <= 0x39)
+        case "print": return !(scalar.value < 0x20 || scalar.value == 0x7F)
+        case "graph": return !(scalar.value <= 0x20 || scalar.value == 0x7F)
+        case "cntrl": return scalar.value < 0x20 || scalar.value == 0x7F
+        case "xdigit":
+            return ascii
+                && (scalar.value >= 0x30 && scalar.value <= 0x39
+                    || (scalar.value | 0x20) >= 0x61 && (scalar.value | 0x20) <= 0x66)
+        case "word":
+            return properties.isAlphabetic
+                || (ascii && scalar.value >= 0x30 && scalar.value <= 0x39) || scalar == "_"
+        default: return false
+        }
+    }
+}

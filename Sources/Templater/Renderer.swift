@@ -1,0 +1,403 @@
+import Platform
+
+/// Renders templates: the only place where variables are looked up.
+///
+/// Text between references is copied with one write per run; `$NAME` and `${NAME}` take a fast path
+/// through a per-name cache; references with operators are parsed and expanded with bash's semantics.
+/// Problems are collected as diagnostics (all of them, unless the policy says fail fast); after the first
+/// error nothing more is written, since the output will be thrown away.
+public struct Renderer {
+    /// The rendering choices.
+    public let policy: RenderPolicy
+    /// The values, including assignments made by `${N:=w}`.
+    public private(set) var variables: Variables
+    /// Every problem found so far, in order.
+    public private(set) var diagnostics: [Diagnostic] = []
+    /// Which names the templates referenced, when `trackUsage` is set (for `templater check`).
+    public private(set) var usage = Usage()
+    /// Record `usage` (costs a dictionary update per reference).
+    public var trackUsage = false
+
+    private var cache = NameCache()
+    private var path = ""
+
+    /// Creates a renderer.
+    public init(policy: RenderPolicy, variables: Variables) {
+        self.policy = policy
+        self.variables = variables
+    }
+
+    /// Whether any diagnostic is an error.
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    /// Whether rendering should stop: an error under `failFast`.
+    public var shouldStop: Bool { policy.failFast && hasErrors }
+
+    // MARK: - Templates
+
+    /// Renders the template `input` to `output`. I/O errors are thrown; template problems are collected in
+    /// `diagnostics`.
+    public mutating func render(_ input: ByteInput, to output: ByteOutput) throws(SystemError) {
+        path = input.name
+        var lexer = Lexer(input)
+        while let token = try lexer.next() {
+            if shouldStop { return }
+            let writing = !hasErrors
+            switch token {
+            case .text(let bytes):
+                if writing { try output.write(bytes) }
+            case .dollar:
+                if writing { try output.write(byte: 0x24) }
+            case .bareReference(let name, let position):
+                if policy.bracesOnly {
+                    if writing {
+                        try output.write(byte: 0x24)
+                        try output.write(name)
+                    }
+                    continue
+                }
+                try simple(name: name, text: nil, braced: false, at: position, to: output)
+            case .bracedReference(let text, let position):
+                if let name = simpleName(text) {
+                    try simple(name: name, text: text, braced: true, at: position, to: output)
+                    continue
+                }
+                let reference: Reference
+                do throws(SyntaxError) {
+                    reference = try Parser.parseBraced(Array(text), at: position)
+                } catch {
+                    report(error)
+                    continue
+                }
+                let expansion = expand(reference)
+                if !hasErrors {
+                    switch expansion {
+                    case .text(let value): try output.write(value)
+                    case .verbatim: try output.write(text)
+                    case .failed: break
+                    }
+                }
+            case .unterminated(_, let position):
+                report(.unterminated(at: position))
+            }
+        }
+    }
+
+    /// Renders `text` (an env-file value, a test case) and returns the result; problems go to
+    /// `diagnostics` with positions offset from `origin` in `path`.
+    public mutating func renderString(_ text: String, path: String, origin: Position = .start)
+        -> String
+    {
+        let input = ByteInput(bytes: Array(text.utf8), name: path)
+        let collector = ByteCollector()
+        var lexer = Lexer(input)
+        self.path = path
+        // In-memory input and output cannot fail.
+        while let token = try? lexer.next() {
+            switch token {
+            case .text(let bytes): collector.bytes.append(contentsOf: bytes)
+            case .dollar: collector.bytes.append(0x24)
+            case .bareReference(let name, let position):
+                if policy.bracesOnly {
+                    collector.bytes.append(0x24)
+                    collector.bytes.append(contentsOf: name)
+                    continue
+                }
+                let reference = Reference(
+                    name: String(decoding: name, as: UTF8.self), braced: false, operation: .value,
+                    position: shifted(position, by: origin), text: [0x24] + Array(name))
+                collector.append(expand(reference), verbatim: reference.text)
+            case .bracedReference(let bytes, let position):
+                do throws(SyntaxError) {
+                    let reference = try Parser.parseBraced(
+                        Array(bytes), at: shifted(position, by: origin))
+                    collector.append(expand(reference), verbatim: reference.text)
+                } catch {
+                    report(error)
+                }
+            case .unterminated(_, let position):
+                report(.unterminated(at: shifted(position, by: origin)))
+            }
+        }
+        return String(decoding: collector.bytes, as: UTF8.self)
+    }
+
+    private func shifted(_ position: Position, by origin: Position) -> Position {
+        position.line == 1
+            ? Position(line: origin.line, column: origin.column + position.column - 1)
+            : Position(line: origin.line + position.line - 1, column: position.column)
+    }
+
+    // MARK: - The fast path
+
+    /// The name of `${NAME}` when that is all `text` is.
+    @inline(__always)
+    private func simpleName(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        let count = text.count
+        guard count >= 4, isNameStart(text[2]) else { return nil }
+        var index = 3
+        while index < count - 1 {
+            if !isNameByte(text[index]) { return nil }
+            index += 1
+        }
+        return UnsafeRawBufferPointer(rebasing: text[2..<(count - 1)])
+    }
+
+    /// `$NAME` or `${NAME}`: `text` is the whole reference (nil for bare references: `$` + name).
+    @inline(__always)
+    private mutating func simple(
+        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, braced: Bool,
+        at position: Position,
+        to output: ByteOutput
+    ) throws(SystemError) {
+        let hash = NameCache.hash(name)
+        let resolution: Resolution
+        if let cached = cache.lookup(name, hash: hash) {
+            resolution = cached
+        } else {
+            resolution = resolve(String(decoding: name, as: UTF8.self))
+            cache.insert(name, hash: hash, resolution)
+        }
+        if trackUsage {
+            usage.record(
+                String(decoding: name, as: UTF8.self), braced: braced,
+                selected: {
+                    if case .notSelected = resolution { return false } else { return true }
+                }(),
+                at: location(position))
+        }
+        switch resolution {
+        case .value(let bytes):
+            if !hasErrors { try output.write(bytes) }
+        case .notSelected:
+            if !hasErrors { try writeVerbatim(name: name, text: text, to: output) }
+        case .unset:
+            let nameString = String(decoding: name, as: UTF8.self)
+            switch policy.onUnset {
+            case .empty: break
+            case .keep: if !hasErrors { try writeVerbatim(name: name, text: text, to: output) }
+            case .error: reportUnset(nameString, braced: braced, at: position)
+            }
+        }
+    }
+
+    private func writeVerbatim(
+        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, to output: ByteOutput
+    ) throws(SystemError) {
+        if let text {
+            try output.write(text)
+        } else {
+            try output.write(byte: 0x24)
+            try output.write(name)
+        }
+    }
+
+    private func resolve(_ name: String) -> Resolution {
+        let value = variables[name]
+        guard policy.selection.selects(name, isDefined: value != nil) else { return .notSelected }
+        guard let value, !(policy.treatEmptyAsUnset && value.isEmpty) else { return .unset }
+        return .value(Array(value.utf8))
+    }
+
+    // MARK: - Expansion
+
+    /// The result of expanding one reference.
+    enum Expansion {
+        /// Substitute this text.
+        case text(String)
+        /// Copy the reference as written (not selected, or unset under `keep`).
+        case verbatim
+        /// An error was reported; substitute nothing.
+        case failed
+    }
+
+    /// Expands `reference` with bash's semantics.
+    mutating func expand(_ reference: Reference) -> Expansion {
+        if policy.bracesOnly && !reference.braced { return .verbatim }
+        let name = reference.name
+        let raw = variables[name]
+        let selected = policy.selection.selects(name, isDefined: raw != nil)
+        if trackUsage {
+            usage.record(
+                name, braced: reference.braced, selected: selected, at: location(reference.position)
+            )
+        }
+        guard selected else { return .verbatim }
+        let value = raw.flatMap { policy.treatEmptyAsUnset && $0.isEmpty ? nil : $0 }
+
+        /// `${N-w}` tests set; `${N:-w}` tests set and not empty.
+        func present(colon: Bool) -> Bool {
+            guard let value else { return false }
+            return !colon || !value.isEmpty
+        }
+
+        switch reference.operation {
+        case .useDefault(let word, let colon):
+            return present(colon: colon) ? .text(value ?? "") : .text(evaluate(word))
+        case .assignDefault(let word, let colon):
+            if present(colon: colon) { return .text(value ?? "") }
+            let assigned = evaluate(word)
+            variables.assign(name, assigned)
+            cache.removeAll()
+            return .text(assigned)
+        case .errorIfUnset(let word, let colon):
+            if present(colon: colon) { return .text(value ?? "") }
+            let message =
+                word.isEmpty
+                ? (colon ? "parameter null or not set" : "parameter not set")
+                : evaluate(word, redacting: true)
+            diagnostics.append(
+                Diagnostic(.error, at: location(reference.position), "\(name): \(message)"))
+            return .failed
+        case .alternative(let word, let colon):
+            return present(colon: colon) ? .text(evaluate(word)) : .text("")
+        default:
+            break
+        }
+
+        guard let value else {
+            switch policy.onUnset {
+            case .keep: return .verbatim
+            case .error:
+                reportUnset(name, braced: reference.braced, at: reference.position)
+                return .failed
+            case .empty: return operate(reference, on: "")
+            }
+        }
+        return operate(reference, on: value)
+    }
+
+    /// Applies a value operation (everything but the set/unset tests) to `value`.
+    private mutating func operate(_ reference: Reference, on value: String) -> Expansion {
+        switch reference.operation {
+        case .value, .useDefault, .assignDefault, .errorIfUnset, .alternative:
+            return .text(value)
+        case .length:
+            return .text(String(value.unicodeScalars.count))
+        case .substring(let offset, let length):
+            let scalars = Array(value.unicodeScalars)
+            guard
+                let range = StringOperations.substringRange(
+                    count: scalars.count, offset: offset, length: length)
+            else {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, at: location(reference.position),
+                        "\(reference.name): substring expression < 0",
+                        notes: ["the length \(length ?? 0) ends before the offset \(offset)"]))
+                return .failed
+            }
+            return .text(StringOperations.string(scalars[range]))
+        case .changeCase(let change, let pattern):
+            let glob = pattern.map { Glob(evaluatePattern($0)) }
+            return .text(StringOperations.changeCase(value, change, only: glob))
+        case .removePrefix(let pattern, let longest):
+            return .text(
+                StringOperations.removePrefix(
+                    value, Glob(evaluatePattern(pattern)), longest: longest))
+        case .removeSuffix(let pattern, let longest):
+            return .text(
+                StringOperations.removeSuffix(
+                    value, Glob(evaluatePattern(pattern)), longest: longest))
+        case .replace(let pattern, let replacement, let mode):
+            let glob = Glob(evaluatePattern(pattern))
+            let pieces = replacement.map { evaluatePattern($0) } ?? []
+            return .text(StringOperations.replace(value, glob, with: pieces, mode: mode))
+        }
+    }
+
+    /// A word's text (a default, an alternative, a `:?` message).
+    private mutating func evaluate(_ word: Word, redacting: Bool = false) -> String {
+        var result = ""
+        for part in word.parts {
+            switch part {
+            case .text(let text), .literal(let text):
+                result += text
+            case .reference(let reference):
+                if redacting && variables.isSecret(reference.name) {
+                    result += "***"
+                    continue
+                }
+                switch expand(reference) {
+                case .text(let text): result += text
+                case .verbatim: result += String(decoding: reference.text, as: UTF8.self)
+                case .failed: break
+                }
+            }
+        }
+        return result
+    }
+
+    /// A pattern or replacement: scalars, each flagged literal (escaped) or active (wildcards, `&`).
+    /// Values of nested references are active, as in bash's unquoted expansions.
+    private mutating func evaluatePattern(_ word: Word) -> [(scalar: Unicode.Scalar, literal: Bool)]
+    {
+        var result: [(scalar: Unicode.Scalar, literal: Bool)] = []
+        for part in word.parts {
+            switch part {
+            case .text(let text):
+                for scalar in text.unicodeScalars { result.append((scalar, false)) }
+            case .literal(let text):
+                for scalar in text.unicodeScalars { result.append((scalar, true)) }
+            case .reference(let reference):
+                switch expand(reference) {
+                case .text(let text):
+                    for scalar in text.unicodeScalars { result.append((scalar, false)) }
+                case .verbatim:
+                    for scalar in String(decoding: reference.text, as: UTF8.self).unicodeScalars {
+                        result.append((scalar, true))
+                    }
+                case .failed: break
+                }
+            }
+        }
+        return result
+    }
+
+    // MARK: - Diagnostics
+
+    private func location(_ position: Position) -> SourceLocation {
+        SourceLocation(path: path, line: position.line, column: position.column)
+    }
+
+    private mutating func reportUnset(_ name: String, braced: Bool, at position: Position) {
+        var notes: [String] = []
+        if !braced && !policy.selection.isRestricted && looksLikeServerVariable(name) {
+            notes.append(
+                "`$\(name)` looks like the server's own variable: pass --allow or --braces-only")
+        } else {
+            notes.append("set \(name), or give a default: ${\(name):-default}")
+        }
+        diagnostics.append(
+            Diagnostic(.error, at: location(position), "variable \(name) is not set", notes: notes))
+    }
+
+    private mutating func report(_ error: SyntaxError) {
+        diagnostics.append(
+            Diagnostic(.error, at: location(error.position), error.message, notes: error.notes))
+    }
+}
+
+/// Whether `name` is written like nginx's, Apache's or HAProxy's own variables (`$host`, `$remote_addr`,
+/// `$request_uri`): lower case, where environment variables are conventionally upper case.
+func looksLikeServerVariable(_ name: String) -> Bool {
+    var hasLower = false
+    for byte in name.utf8 {
+        if byte >= 0x41 && byte <= 0x5A { return false }
+        if byte >= 0x61 && byte <= 0x7A { hasLower = true }
+    }
+    return hasLower
+}
+
+/// Collects bytes in memory (for `renderString`).
+private final class ByteCollector {
+    var bytes: [UInt8] = []
+
+    func append(_ expansion: Renderer.Expansion, verbatim: [UInt8]) {
+        switch expansion {
+        case .text(let text): bytes.append(contentsOf: text.utf8)
+        case .verbatim: bytes.append(contentsOf: verbatim)
+        case .failed: break
+        }
+    }
+}

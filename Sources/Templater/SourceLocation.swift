@@ -1,0 +1,70 @@
+/// A place in a template: 1-based line and column, the column counted in characters (Unicode scalars,
+/// as bash counts them), not bytes.
+public struct SourceLocation: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The template's path, or `<stdin>`.
+    public var path: String
+    /// The 1-based line.
+    public var line: Int
+    /// The 1-based column, in Unicode scalars.
+    public var column: Int
+
+    /// Creates a location.
+    public init(path: String, line: Int, column: Int) {
+        self.path = path
+        self.line = line
+        self.column = column
+    }
+
+    /// `path:line:col`, as compilers print it.
+    public var description: String { "\(path):\(line):\(column)" }
+}
+
+/// A line and column inside one template, before the path is attached.
+public struct Position: Equatable, Hashable, Sendable {
+    /// The 1-based line.
+    public var line: Int
+    /// The 1-based column, in Unicode scalars.
+    public var column: Int
+
+    /// Creates a position.
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    /// The start of a template.
+    public static let start = Position(line: 1, column: 1)
+
+    /// This position after `bytes` (UTF-8 text): lines counted at `\n`, columns in scalars.
+    public func advanced(over bytes: UnsafeRawBufferPointer) -> Position {
+        var result = self
+        let newlines = countNewlines(bytes)
+        if newlines == 0 {
+            result.column += countScalars(bytes)
+            return result
+        }
+        result.line += newlines
+        var lastNewline = bytes.count - 1
+        while bytes[lastNewline] != 0x0A { lastNewline -= 1 }
+        result.column =
+            1 + countScalars(UnsafeRawBufferPointer(rebasing: bytes[(lastNewline + 1)...]))
+        return result
+    }
+}
+
+/// The number of `\n` bytes in `bytes` (a loop the optimizer vectorizes).
+@inline(__always)
+func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {
+    var count = 0
+    for byte in bytes { count &+= byte == 0x0A ? 1 : 0 }
+    return count
+}
+
+/// The number of Unicode scalars in UTF-8 `bytes`: every byte that is not a continuation byte (an invalid
+/// byte counts as one character, as bash counts it).
+@inline(__always)
+func countScalars(_ bytes: UnsafeRawBufferPointer) -> Int {
+    var count = 0
+    for byte in bytes { count &+= byte & 0xC0 == 0x80 ? 0 : 1 }
+    return count
+}
