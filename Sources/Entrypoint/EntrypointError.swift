@@ -1,10 +1,13 @@
 import Platform
+import Templater
 
 /// Every way start-up fails before the server runs; the CLI maps each case to its exit code (SPEC §1)
 /// and prints its description after `entrypoint: error: `. No description contains a secret value.
 public enum EntrypointError: Error, Equatable {
     /// An option or variable is malformed or names nothing (64).
     case usage(String)
+    /// A `_FILE` secret, an env file or a template failed: the Templater's own code (1, 64, 66, 73).
+    case templates(TemplaterError)
     /// An input is missing or unreadable: the hooks directory (66).
     case input(path: String, SystemError)
     /// An output cannot be created: the lock file, the `ENTRYPOINT_ENV` file (73).
@@ -23,11 +26,14 @@ public enum EntrypointError: Error, Equatable {
     case interrupted(signal: Int32)
     /// The command could not be executed: 127 not found, 126 not executable.
     case exec(ExecFailure)
+    /// A system call that should not fail did (creating the signal pipe) (1).
+    case system(SystemError)
 
     /// The exit code for this failure.
     public var exitCode: Int32 {
         switch self {
         case .usage: return ExitCode.usage
+        case .templates(let error): return error.exitCode
         case .input: return ExitCode.noInput
         case .output: return ExitCode.cannotCreate
         case .hookFailed(_, let status): return status.exitCode
@@ -37,6 +43,7 @@ public enum EntrypointError: Error, Equatable {
         case .userSwitch: return ExitCode.failure
         case .interrupted(let signal): return ExitCode.signaled(signal)
         case .exec(let failure): return failure.status
+        case .system: return ExitCode.failure
         }
     }
 
@@ -45,6 +52,8 @@ public enum EntrypointError: Error, Equatable {
         switch self {
         case .usage(let message):
             return message
+        case .templates(let error):
+            return error.description
         case .input(let path, let error):
             return "cannot read \(path): \(errorText(error.errno))"
         case .output(let path, let error):
@@ -67,6 +76,8 @@ public enum EntrypointError: Error, Equatable {
             return "\(signalName(signal)) received: start-up aborted"
         case .exec(let failure):
             return failure.description
+        case .system(let error):
+            return error.description
         }
     }
 }

@@ -23,7 +23,9 @@ public struct FileLock {
             fd = try openFile(path, O_RDWR | O_CREAT, mode: 0o644)
         } catch {
             // A lock file provided read-only (or on a read-only volume) can still be locked.
-            guard let readOnly = try? openFile(path, O_RDONLY) else { throw .output(path: path, error) }
+            guard let readOnly = try? openFile(path, O_RDONLY) else {
+                throw .output(path: path, error)
+            }
             fd = readOnly
         }
         let start = monotonicNanoseconds()

@@ -68,7 +68,9 @@ struct HookRunner {
             }
             if !timedOut, abort == nil, let deadline, now >= deadline {
                 timedOut = true
-                log.error("hook '\(hook.name)' ran past its timeout; sending SIGTERM")
+                log.warning(
+                    "ending hook '\(hook.name)' (pid \(pid)): past its timeout; SIGTERM, then "
+                        + "SIGKILL after \(formatSeconds(Double(killGrace) / 1e9))")
                 sendSignal(SIGTERM, toGroup: pid)
                 killAt = now + killGrace
             }

@@ -106,7 +106,8 @@ func sendSignal(_ signal: Int32, toGroup group: pid_t) {
 /// when they are raised by the process itself, and they mean nothing to the child). tini forwards the
 /// same set. 32 and 33 are glibc's internal real-time signals and cannot be blocked.
 let forwardedSignals: [Int32] = (Int32(1)...64).filter {
-    ![SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, 32, 33].contains($0)
+    ![SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, 32, 33].contains(
+        $0)
 }
 
 /// Blocks `signals` in the calling thread with `pthread_sigmask(2)` (the process is single-threaded:
@@ -194,7 +195,9 @@ func tryExclusiveLock(_ fd: Int32, path: String) throws(SystemError) -> Bool {
 /// `mkdtemp(3)` for `directory/prefix.XXXXXX`; the new directory has mode 0700.
 func makeTemporaryDirectory(in directory: String, prefix: String) throws(SystemError) -> String {
     var template = Array("\(directory)/\(prefix).XXXXXX".utf8CString)
-    let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress.unsafelyUnwrapped) }
+    let result = template.withUnsafeMutableBufferPointer {
+        mkdtemp($0.baseAddress.unsafelyUnwrapped)
+    }
     guard let result else {
         throw SystemError(errno: errno, operation: "mkdtemp(\(directory)/\(prefix).XXXXXX)")
     }
@@ -258,7 +261,8 @@ struct ProcessCredentials: Equatable {
 
     /// `getuid`, `geteuid`, `getgid`, `getegid`.
     static func current() -> ProcessCredentials {
-        ProcessCredentials(uid: getuid(), effectiveUID: geteuid(), gid: getgid(), effectiveGID: getegid())
+        ProcessCredentials(
+            uid: getuid(), effectiveUID: geteuid(), gid: getgid(), effectiveGID: getegid())
     }
 }
 

@@ -5,7 +5,7 @@ import Platform
 /// The files are parsed here instead of calling `getpwnam`/`initgroups`: in a static binary glibc's
 /// NSS functions `dlopen` the image's `libnss_files.so`, which a bare image does not have and a
 /// different glibc version may not match. runc and gosu parse the files for the same reason.
-public struct UserDatabase {
+public struct UserDatabase: Sendable {
     /// The directory holding `passwd` and `group` (`/etc`; tests pass their own).
     public var directory: String
 
@@ -70,7 +70,9 @@ public struct UserDatabase {
     private func entries(_ file: String) -> [[String]] {
         guard let bytes = try? readWholeFile(directory + "/" + file) else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
-            guard let first = line.first, first != "#", first != "+", first != "-" else { return nil }
+            guard let first = line.first, first != "#", first != "+", first != "-" else {
+                return nil
+            }
             return line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         }
     }

@@ -9,7 +9,9 @@ public struct UserSpec: Equatable, Sendable, CustomStringConvertible {
     public init(parsing text: String, source: String) throws(EntrypointError) {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let user = String(parts[0])
-        guard !user.isEmpty else { throw .usage("\(source): '\(text)' names no user (USER[:GROUP])") }
+        guard !user.isEmpty else {
+            throw .usage("\(source): '\(text)' names no user (USER[:GROUP])")
+        }
         if parts.count == 2 {
             guard !parts[1].isEmpty else {
                 throw .usage("\(source): '\(text)' names no group after ':' (USER[:GROUP])")

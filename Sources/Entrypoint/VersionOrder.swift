@@ -52,7 +52,9 @@ public enum VersionOrder {
                 && (isAlpha(name[index + 1]) || name[index + 1] == UInt8(ascii: "~"))
             {
                 index += 2
-                while index < name.count && (isAlnum(name[index]) || name[index] == UInt8(ascii: "~")) {
+                while index < name.count
+                    && (isAlnum(name[index]) || name[index] == UInt8(ascii: "~"))
+                {
                     index += 1
                 }
             }

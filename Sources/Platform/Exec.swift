@@ -19,7 +19,8 @@ public func execInPlace(_ command: [String], environment: [String: String]) -> E
         execute(path, arguments: arguments, environment: environmentLines)
     }
     // execve returns only on failure, so the search always ends with one.
-    return failure ?? ExecFailure(status: ExitCode.notFound, path: command.first ?? "", errno: ENOENT)
+    return failure
+        ?? ExecFailure(status: ExitCode.notFound, path: command.first ?? "", errno: ENOENT)
 }
 
 /// The program search of `execvp(3)`, shared by `execInPlace` and the spawning of hooks and init
