@@ -67,8 +67,9 @@ struct EntrypointOptions {
             switch flag {
             case "--hook": items = hookLines(value)
             case "--template", "--wait", "--env-file", "--allow-prefix":
-                items = value.split(whereSeparator: { $0 == "," || $0 == "\n" }).map {
-                    String($0).trimmedBlanks()
+                items = value.unicodeScalars.split(whereSeparator: { $0 == "," || $0 == "\n" }).map
+                {
+                    String(String.UnicodeScalarView($0)).trimmedBlanks()
                 }.filter { !$0.isEmpty }
             default: items = [value]
             }
@@ -247,8 +248,9 @@ struct EntrypointOptions {
     static func hookLines(_ text: String) -> [String] {
         var result: [String] = []
         var pending = ""
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = String(line)
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        for scalars in lines {
+            var line = String(String.UnicodeScalarView(scalars))
             if line.hasSuffix("\r") { line.removeLast() }
             if line.hasSuffix("\\") {
                 pending += line.dropLast() + " "

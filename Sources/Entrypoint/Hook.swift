@@ -20,6 +20,14 @@ public struct Hook: Equatable, Sendable {
 }
 
 extension String {
+    /// The lines of the text, split at every `\n` (a `\r` before it stays): splitting the String
+    /// itself would treat `\r\n` as one character and miss those line ends.
+    func lines() -> [String] {
+        unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
+            String(String.UnicodeScalarView($0))
+        }
+    }
+
     /// The text without leading and trailing spaces, tabs and newlines.
     func trimmingBlanks() -> String {
         let blanks: Set<Character> = [" ", "\t", "\n", "\r"]

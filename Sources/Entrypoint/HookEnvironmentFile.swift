@@ -60,12 +60,10 @@ public struct HookEnvironmentFile {
     }
 
     /// The entries of `text` (the file's syntax above).
-    static func parse(_ text: String, writtenBy hook: String) throws(EntrypointError)
+    public static func parse(_ text: String, writtenBy hook: String) throws(EntrypointError)
         -> [(String, String)]
     {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-        }
+        var lines = text.lines().map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
         if lines.last == "" { lines.removeLast() }
         var entries: [(String, String)] = []
         var index = 0

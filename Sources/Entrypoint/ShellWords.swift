@@ -85,5 +85,10 @@ public struct ShellWordsError: Error, Equatable, CustomStringConvertible {
     /// What is wrong, e.g. `unterminated single quote`.
     public var message: String
 
+    /// An error saying `message`.
+    public init(message: String) {
+        self.message = message
+    }
+
     public var description: String { message }
 }

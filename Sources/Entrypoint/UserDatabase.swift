@@ -69,7 +69,8 @@ public struct UserDatabase: Sendable {
     /// are skipped. A missing file has no entries.
     private func entries(_ file: String) -> [[String]] {
         guard let bytes = try? readWholeFile(directory + "/" + file) else { return [] }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
+        return String(decoding: bytes, as: UTF8.self).lines().compactMap { line in
+            let line = line.hasSuffix("\r") ? String(line.dropLast()) : line
             guard let first = line.first, first != "#", first != "+", first != "-" else {
                 return nil
             }
@@ -90,6 +91,15 @@ public struct ResolvedUser: Equatable, Sendable, CustomStringConvertible {
     public var groups: [UInt32]
     /// The home directory (`HOME` after the switch).
     public var home: String
+
+    /// An identity from its parts.
+    public init(name: String?, uid: UInt32, gid: UInt32, groups: [UInt32], home: String) {
+        self.name = name
+        self.uid = uid
+        self.gid = gid
+        self.groups = groups
+        self.home = home
+    }
 
     public var description: String {
         "\(name ?? String(uid)) (uid \(uid), gid \(gid))"
