@@ -20,9 +20,12 @@ func spawnProcess(
     defer { posix_spawnattr_destroy(&attributes) }
     var empty = sigset_t()
     sigemptyset(&empty)
-    var all = sigset_t()
-    sigfillset(&all)
     posix_spawnattr_setsigmask(&attributes, &empty)
+    // Every signal 1-64 at SIG_DFL, glibc's internal 32 and 33 included: sigfillset and sigaddset leave
+    // them out, and posix_spawn sets a signal outside the set to SIG_IGN in the child, which would
+    // survive the child's exec (SigIgn 0000000180000000). The bits are set by hand.
+    var all = sigset_t()
+    withUnsafeMutableBytes(of: &all) { $0.storeBytes(of: UInt64.max, as: UInt64.self) }
     posix_spawnattr_setsigdefault(&attributes, &all)
     var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
     if newProcessGroup {

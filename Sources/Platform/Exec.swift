@@ -105,6 +105,9 @@ public func prepareSignalsForExec() {
     action.__sigaction_handler.sa_handler = SIG_DFL
     sigemptyset(&action.sa_mask)
     // 64 = NSIG - 1 on Linux (SIGRTMAX is a function macro the Glibc module does not export).
+    // glibc refuses to touch its internal signals 32 and 33 (EINVAL): they keep what the entrypoint
+    // inherited, SIG_DFL under a container runtime (glibc's posix_spawn, by contrast, hands them on
+    // as SIG_IGN unless their bits are set by hand in the SETSIGDEF set).
     for number in Int32(1)...64 where number != SIGKILL && number != SIGSTOP {
         _ = sigaction(number, &action, nil)
     }
