@@ -44,12 +44,15 @@ public enum EntrypointCommand {
     private static func report(_ error: EntrypointError, log: Log) {
         if case .templates(.diagnostics(let diagnostics)) = error {
             for diagnostic in diagnostics {
-                let text = log.redact(diagnostic.description)
-                StandardError.writeLine(diagnostic.location == nil ? "entrypoint: \(text)" : text)
+                // Located diagnostics print compiler-style; the others get the tool's prefix.
+                let prefix = diagnostic.location == nil ? "entrypoint: " : ""
+                for line in log.redact(diagnostic.description).split(separator: "\n") {
+                    StandardError.writeLine(prefix + line)
+                }
             }
             let errors = diagnostics.filter { $0.severity == .error }.count
             log.error(
-                "\(errors) problem\(errors == 1 ? "" : "s") in the templates or variables; "
+                "\(errors) problem\(errors == 1 ? "" : "s") in the templates or variables: "
                     + "nothing was rendered, start-up stopped")
             return
         }

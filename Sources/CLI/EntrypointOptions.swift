@@ -86,7 +86,8 @@ struct EntrypointOptions {
         func duration(_ flag: String) throws(UsageError) -> UInt64? {
             guard let (value, origin) = single(flag) else { return nil }
             guard let parsed = pendingDuration(value) else {
-                throw UsageError("\(origin): '\(value)' is not a duration (30, 30s, 500ms, 2m)")
+                throw UsageError(
+                    "\(origin): '\(value)' is not a duration (examples: 30, 30s, 500ms, 2m, 1m30s)")
             }
             return parsed
         }

@@ -82,10 +82,11 @@ public enum EntrypointError: Error, Equatable {
     }
 }
 
-/// `2.5s`, `500ms`, `90s`: a duration as the logs print it.
+/// `2.5s`, `500ms`, `90s`, `2m`: a duration as the logs print it.
 public func formatSeconds(_ seconds: Double) -> String {
     if seconds < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
     let hundredths = Int((seconds * 100).rounded())
+    if hundredths % 6000 == 0 && hundredths >= 12000 { return "\(hundredths / 6000)m" }
     if hundredths % 100 == 0 { return "\(hundredths / 100)s" }
     let fraction = hundredths % 100
     return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)s"

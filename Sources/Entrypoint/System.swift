@@ -15,6 +15,11 @@ import Platform
 func spawnProcess(
     _ path: String, arguments: [String], environment: [String], newProcessGroup: Bool
 ) -> Result<pid_t, SystemError> {
+    // A PATH candidate that does not exist is skipped without a spawn: each failed posix_spawn costs
+    // a clone (and a PID).
+    if access(path, F_OK) != 0 {
+        return .failure(SystemError(errno: errno, operation: "access(\(path))"))
+    }
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }

@@ -16,7 +16,8 @@ import Testing
 
     @Test func theServerKeepsThePIDAndHasAnEmptyMaskAndDefaultDispositions() throws {
         let child = try ChildProcess(
-            "/usr/bin/perl", ["-e", Self.careless, EntrypointHarness.binary, "--", "/bin/sleep", "30"],
+            "/usr/bin/perl",
+            ["-e", Self.careless, EntrypointHarness.binary, "--", "/bin/sleep", "30"],
             environment: EntrypointHarness.environment())
         let execed = EntrypointHarness.waitUntil {
             EntrypointHarness.commandLine(child.pid) == ["/bin/sleep", "30"]
@@ -36,7 +37,10 @@ import Testing
 
     @Test func argvAndEnvironmentArePassedAsGiven() throws {
         let result = try EntrypointHarness.run(
-            ["--", "/bin/sh", "-c", #"printf '[%s]' "$0" "$@"; echo; echo "$GREETING""#, "zero", "a b", "", "$HOME"],
+            [
+                "--", "/bin/sh", "-c", #"printf '[%s]' "$0" "$@"; echo; echo "$GREETING""#, "zero",
+                "a b", "", "$HOME",
+            ],
             environment: ["GREETING": "hello  world"])
         #expect(result.status == .exited(0))
         #expect(result.out == "[zero][a b][][$HOME]\nhello  world\n")
@@ -62,15 +66,26 @@ import Testing
     }
 
     @Test(arguments: [
-        ("not found", ["no-such-server"], 127, "entrypoint: error: no-such-server: command not found"),
+        (
+            "not found", ["no-such-server"], 127,
+            "entrypoint: error: no-such-server: command not found"
+        ),
         (
             "not found by path", ["/nonexistent/server"], 127,
             "entrypoint: error: /nonexistent/server: command not found"
         ),
-        ("not executable", ["/etc/passwd"], 126, "entrypoint: error: /etc/passwd: cannot execute: Permission denied"),
-        ("a directory", ["/tmp"], 126, "entrypoint: error: /tmp: cannot execute: Permission denied"),
+        (
+            "not executable", ["/etc/passwd"], 126,
+            "entrypoint: error: /etc/passwd: cannot execute: Permission denied"
+        ),
+        (
+            "a directory", ["/tmp"], 126,
+            "entrypoint: error: /tmp: cannot execute: Permission denied"
+        ),
     ])
-    func execFailures(_ behaviour: String, _ command: [String], _ code: Int32, _ message: String) throws {
+    func execFailures(_ behaviour: String, _ command: [String], _ code: Int32, _ message: String)
+        throws
+    {
         let result = try EntrypointHarness.run(["--log-level", "error", "--"] + command)
         #expect(result.status == .exited(code), "\(behaviour)")
         #expect(result.err == message + "\n", "\(behaviour)")

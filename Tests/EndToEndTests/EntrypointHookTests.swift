@@ -31,7 +31,8 @@ import Testing
         #expect(result.out == "")
         #expect(
             result.err
-                == "entrypoint: error: hook 'sh -c 'exit 7'' failed with exit status 7; start-up stopped\n")
+                == "entrypoint: error: hook 'sh -c 'exit 7'' failed with exit status 7; start-up stopped\n"
+        )
     }
 
     @Test func aHookKilledByASignalGives128PlusN() throws {
@@ -41,7 +42,8 @@ import Testing
         #expect(result.status == .exited(128 + SIGUSR1))
         #expect(
             result.err
-                == "entrypoint: error: hook 'sh -c 'kill -USR1 $$'' was killed by SIGUSR1; start-up stopped\n")
+                == "entrypoint: error: hook 'sh -c 'kill -USR1 $$'' was killed by SIGUSR1; start-up stopped\n"
+        )
     }
 
     @Test func aHookPastItsTimeoutIsEndedWith124() throws {
@@ -50,7 +52,8 @@ import Testing
         let start = now()
         let result = try EntrypointHarness.run([
             "--hook-timeout", "300ms", "--hook",
-            "sh -c 'echo $$ > \(directory)/pid; sleep 30 & echo $! > \(directory)/child; wait'", "true",
+            "sh -c 'echo $$ > \(directory)/pid; sleep 30 & echo $! > \(directory)/child; wait'",
+            "true",
         ])
         let elapsed = now() - start
         #expect(result.status == .exited(124))
@@ -83,9 +86,12 @@ import Testing
     @Test func valuesWrittenToEntrypointEnvReachLaterHooksAndTheServer() throws {
         let result = try EntrypointHarness.run(
             [
-                "--hook", #"sh -c 'echo "FROM_HOOK=one two" >> "$ENTRYPOINT_ENV"; printf "M<<EOF\nl1\nl2\nEOF\n" >> "$ENTRYPOINT_ENV"'"#,
-                "--hook", #"sh -c 'echo "second sees [$FROM_HOOK]"; echo "OVERRIDE=2" >> "$ENTRYPOINT_ENV"'"#,
-                "--", "sh", "-c", #"echo "server sees [$FROM_HOOK] [$M] [$OVERRIDE] [${ENTRYPOINT_ENV-unset}]""#,
+                "--hook",
+                #"sh -c 'echo "FROM_HOOK=one two" >> "$ENTRYPOINT_ENV"; printf "M<<EOF\nl1\nl2\nEOF\n" >> "$ENTRYPOINT_ENV"'"#,
+                "--hook",
+                #"sh -c 'echo "second sees [$FROM_HOOK]"; echo "OVERRIDE=2" >> "$ENTRYPOINT_ENV"'"#,
+                "--", "sh", "-c",
+                #"echo "server sees [$FROM_HOOK] [$M] [$OVERRIDE] [${ENTRYPOINT_ENV-unset}]""#,
             ], environment: ["OVERRIDE": "1"])
         #expect(result.status == .exited(0))
         #expect(result.out == "second sees [one two]\nserver sees [one two] [l1\nl2] [2] [unset]\n")
@@ -99,8 +105,10 @@ import Testing
         defer { Paths.removeTree(directory) }
         let result = try EntrypointHarness.run(
             [
-                "--hook", #"sh -c 'echo "$ENTRYPOINT_ENV" > \#(directory)/path; stat -c %a "$ENTRYPOINT_ENV" "${ENTRYPOINT_ENV%/env}"'"#,
-                "--", "sh", "-c", "test -e \"$(cat \(directory)/path)\" && echo exists || echo removed",
+                "--hook",
+                #"sh -c 'echo "$ENTRYPOINT_ENV" > \#(directory)/path; stat -c %a "$ENTRYPOINT_ENV" "${ENTRYPOINT_ENV%/env}"'"#,
+                "--", "sh", "-c",
+                "test -e \"$(cat \(directory)/path)\" && echo exists || echo removed",
             ], environment: ["TMPDIR": directory])
         #expect(result.status == .exited(0))
         #expect(result.out == "600\n700\nremoved\n")
@@ -109,7 +117,8 @@ import Testing
 
     @Test func aBadLineInEntrypointEnvStopsStartUp() throws {
         let result = try EntrypointHarness.run([
-            "--log-level", "error", "--hook", #"sh -c 'echo "A=1" >> "$ENTRYPOINT_ENV"; echo "oops" >> "$ENTRYPOINT_ENV"'"#,
+            "--log-level", "error", "--hook",
+            #"sh -c 'echo "A=1" >> "$ENTRYPOINT_ENV"; echo "oops" >> "$ENTRYPOINT_ENV"'"#,
             "true",
         ])
         #expect(result.status == .exited(1))
@@ -131,7 +140,9 @@ import Testing
             ], environment: EntrypointHarness.environment())
         let result = child.finish()
         #expect(result.status == .exited(0))
-        let lines = result.out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = result.out.split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         #expect(lines.count == 4)
         #expect(lines.prefix(2) == ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"])
         #expect(lines.count == 4 && lines[2] != lines[3], "the hook shares the entrypoint's group")
@@ -141,7 +152,8 @@ import Testing
         let directory = Paths.temporaryDirectory("hooksdir")
         defer { Paths.removeTree(directory) }
         for name in ["10-migrate.sh", "9-seed.sh", "2-check.sh"] {
-            writeFile(directory + "/" + name, "#!/bin/sh\necho \"$(basename \"$0\")\"\n", mode: 0o755)
+            writeFile(
+                directory + "/" + name, "#!/bin/sh\necho \"$(basename \"$0\")\"\n", mode: 0o755)
         }
         writeFile(directory + "/5-readme.txt", "not a hook\n")
         let result = try EntrypointHarness.run([
@@ -149,14 +161,24 @@ import Testing
         ])
         #expect(result.status == .exited(0))
         #expect(result.out == "flag\n2-check.sh\n9-seed.sh\n10-migrate.sh\n")
-        #expect(result.err == "entrypoint: warning: ignoring \(directory)/5-readme.txt: not executable\n")
+        #expect(
+            result.err
+                == "entrypoint: warning: ignoring \(directory)/5-readme.txt: not executable\n")
     }
 
     @Test(arguments: [
-        ("not found", "no-such-migrate --now", 127, "entrypoint: error: hook 'no-such-migrate --now': no-such-migrate: command not found"),
-        ("not executable", "/etc/passwd", 126, "entrypoint: error: hook '/etc/passwd': /etc/passwd: cannot execute: Permission denied"),
+        (
+            "not found", "no-such-migrate --now", 127,
+            "entrypoint: error: hook 'no-such-migrate --now': no-such-migrate: command not found"
+        ),
+        (
+            "not executable", "/etc/passwd", 126,
+            "entrypoint: error: hook '/etc/passwd': /etc/passwd: cannot execute: Permission denied"
+        ),
     ])
-    func hooksThatCannotStart(_ behaviour: String, _ hook: String, _ code: Int32, _ message: String) throws {
+    func hooksThatCannotStart(_ behaviour: String, _ hook: String, _ code: Int32, _ message: String)
+        throws
+    {
         let result = try EntrypointHarness.run(["--log-level", "error", "--hook", hook, "true"])
         #expect(result.status == .exited(code), "\(behaviour)")
         #expect(result.err == message + "\n", "\(behaviour)")
@@ -166,7 +188,8 @@ import Testing
         let result = try EntrypointHarness.run(
             ["--log-level", "error", "true"],
             environment: [
-                "ENTRYPOINT_HOOKS": "echo one\n\n# a comment\n  echo 'two  words'  \necho three \\\n  continued\n"
+                "ENTRYPOINT_HOOKS":
+                    "echo one\n\n# a comment\n  echo 'two  words'  \necho three \\\n  continued\n"
             ])
         #expect(result.status == .exited(0))
         #expect(result.out == "one\ntwo  words\nthree continued\n")
@@ -175,7 +198,9 @@ import Testing
     /// The `done in 1ms` of hook `index` in `log`.
     static func duration(_ log: String, _ index: Int) -> String {
         let lines = log.split(separator: "\n").filter { $0.contains("' done in ") }
-        guard index < lines.count, let range = lines[index].range(of: " done in ") else { return "?" }
+        guard index < lines.count, let range = lines[index].range(of: " done in ") else {
+            return "?"
+        }
         return String(lines[index][range.upperBound...])
     }
 

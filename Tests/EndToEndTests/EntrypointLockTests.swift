@@ -23,8 +23,12 @@ import Testing
                 || lines == ["start b", "end b", "start a", "end a"],
             "the hooks overlapped: \(lines)")
         #expect(
-            results.contains { $0.err.contains("entrypoint: info: waiting for lock \(lock) (held by another process)\n") })
-        #expect(results.contains { $0.err.contains("entrypoint: info: acquired lock \(lock) after ") })
+            results.contains {
+                $0.err.contains(
+                    "entrypoint: info: waiting for lock \(lock) (held by another process)\n")
+            })
+        #expect(
+            results.contains { $0.err.contains("entrypoint: info: acquired lock \(lock) after ") })
     }
 
     @Test func theLockIsReleasedBeforeTheServerStarts() throws {
@@ -32,7 +36,8 @@ import Testing
         defer { Paths.removeTree(directory) }
         let lock = directory + "/lock"
         let result = try EntrypointHarness.run([
-            "--lock", lock, "--hook", "true", "--", "/usr/bin/flock", "--nonblock", lock, "echo", "free",
+            "--lock", lock, "--hook", "true", "--", "/usr/bin/flock", "--nonblock", lock, "echo",
+            "free",
         ])
         #expect(result.status == .exited(0))
         #expect(result.out == "free\n")
@@ -43,6 +48,9 @@ import Testing
             "--log-level", "error", "--lock", "/nonexistent/dir/lock", "--hook", "true", "true",
         ])
         #expect(result.status == .exited(73))
-        #expect(result.err == "entrypoint: error: cannot create /nonexistent/dir/lock: No such file or directory\n")
+        #expect(
+            result.err
+                == "entrypoint: error: cannot create /nonexistent/dir/lock: No such file or directory\n"
+        )
     }
 }

@@ -5,11 +5,14 @@ import Testing
 /// SIGTERM/SIGINT before the exec abort start-up within 100 ms with 143/130, ending a running hook.
 @Suite struct EntrypointSignalTests {
     @Test(arguments: [(SIGTERM, Int32(143), "SIGTERM"), (SIGINT, Int32(130), "SIGINT")])
-    func aSignalDuringAHookAbortsAndEndsTheHook(_ signal: Int32, _ code: Int32, _ name: String) throws {
+    func aSignalDuringAHookAbortsAndEndsTheHook(_ signal: Int32, _ code: Int32, _ name: String)
+        throws
+    {
         let directory = Paths.temporaryDirectory("hooksignal")
         defer { Paths.removeTree(directory) }
         let child = try EntrypointHarness.start([
-            "--hook", "sh -c 'echo $$ > \(directory)/pid; sleep 30 & echo $! > \(directory)/child; wait'",
+            "--hook",
+            "sh -c 'echo $$ > \(directory)/pid; sleep 30 & echo $! > \(directory)/child; wait'",
             "--", "echo", "never",
         ])
         let hook = try #require(EntrypointHarness.pid(inFile: directory + "/pid"))
