@@ -85,11 +85,11 @@ struct EntrypointOptions {
         }
         func duration(_ flag: String) throws(UsageError) -> UInt64? {
             guard let (value, origin) = single(flag) else { return nil }
-            guard let parsed = pendingDuration(value) else {
-                throw UsageError(
-                    "\(origin): '\(value)' is not a duration (examples: 30, 30s, 500ms, 2m, 1m30s)")
+            do {
+                return try DurationFormat.parse(value)
+            } catch {
+                throw UsageError("\(origin): \(error)")
             }
-            return parsed
         }
 
         var configuration = Configuration()
@@ -295,10 +295,13 @@ struct EntrypointOptions {
         }
     }
 
-    /// The targets in `text` (one, or several separated by blanks), each checked by WaitFor's parser.
-    static func waitTargets(_ text: String, origin: String) throws(UsageError) -> [String] {
-        let items = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        return items
+    /// The targets in `text` (one, or several separated by commas or blanks), parsed by WaitFor.
+    static func waitTargets(_ text: String, origin: String) throws(UsageError) -> [Target] {
+        do {
+            return try Target.list(parsing: text)
+        } catch {
+            throw UsageError("\(origin): \(error)")
+        }
     }
 
     // MARK: - nginx
@@ -353,13 +356,4 @@ extension String {
         else { return "" }
         return String(self[first...last])
     }
-}
-
-/// PENDING(waitfor): replaced by WaitFor's DurationFormat.parse when it lands.
-func pendingDuration(_ text: String) -> UInt64? {
-    if text.hasSuffix("ms"), let n = UInt64(text.dropLast(2)) { return n * 1_000_000 }
-    if text.hasSuffix("s"), let n = Double(text.dropLast()) { return UInt64(n * 1e9) }
-    if text.hasSuffix("m"), let n = UInt64(text.dropLast()) { return n * 60_000_000_000 }
-    if let n = Double(text) { return UInt64(n * 1e9) }
-    return nil
 }

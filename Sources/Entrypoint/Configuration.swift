@@ -1,4 +1,5 @@
 import Templater
+import WaitFor
 
 /// Everything `entrypoint` was asked to do, from its flags and `ENTRYPOINT_*` variables (the CLI
 /// builds it; flags win). Each field is one option.
@@ -18,7 +19,7 @@ public struct Configuration: Sendable {
     /// `--mode OCTAL`: the mode of new outputs; nil keeps the template's.
     public var mode: UInt32?
     /// `--wait TARGET`, in order (awaited in parallel).
-    public var waitTargets: [String] = []
+    public var waitTargets: [Target] = []
     /// `--wait-timeout`: the wait's deadline in nanoseconds; nil waits forever.
     public var waitTimeout: UInt64? = 60_000_000_000
     /// `--hook COMMAND`, in order; they run before the hooks directory's entries.

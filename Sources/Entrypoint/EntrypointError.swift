@@ -8,6 +8,10 @@ public enum EntrypointError: Error, Equatable {
     case usage(String)
     /// A `_FILE` secret, an env file or a template failed: the Templater's own code (1, 64, 66, 73).
     case templates(TemplaterError)
+    /// These targets were not ready by `--wait-timeout` (124).
+    case waitTimedOut([String])
+    /// A target answered in a way waiting cannot fix, e.g. MySQL error 1129 (69).
+    case waitUnavailable(String)
     /// An input is missing or unreadable: the hooks directory (66).
     case input(path: String, SystemError)
     /// An output cannot be created: the lock file, the `ENTRYPOINT_ENV` file (73).
@@ -34,6 +38,8 @@ public enum EntrypointError: Error, Equatable {
         switch self {
         case .usage: return ExitCode.usage
         case .templates(let error): return error.exitCode
+        case .waitTimedOut: return ExitCode.timeout
+        case .waitUnavailable: return ExitCode.unavailable
         case .input: return ExitCode.noInput
         case .output: return ExitCode.cannotCreate
         case .hookFailed(_, let status): return status.exitCode
@@ -54,6 +60,10 @@ public enum EntrypointError: Error, Equatable {
             return message
         case .templates(let error):
             return error.description
+        case .waitTimedOut(let targets):
+            return "gave up waiting for \(targets.joined(separator: ", ")); start-up stopped"
+        case .waitUnavailable(let target):
+            return "\(target) is unavailable; start-up stopped"
         case .input(let path, let error):
             return "cannot read \(path): \(errorText(error.errno))"
         case .output(let path, let error):

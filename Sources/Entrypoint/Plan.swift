@@ -1,4 +1,5 @@
 import Templater
+import WaitFor
 
 /// What `--dry-run` prints: every phase with what it would do, secret values redacted, nothing done.
 struct Plan {
@@ -38,14 +39,14 @@ struct Plan {
             }
         }
 
-        let timeout = configuration.waitTimeout.map { formatSeconds(Double($0) / 1e9) } ?? "none"
+        let timeout = configuration.waitTimeout.map(DurationFormat.format) ?? "none"
         lines.append(
             "wait" + (configuration.waitTargets.isEmpty ? ": none" : " (timeout \(timeout)):"))
         for target in configuration.waitTargets { lines.append("  \(target)") }
 
         var hookDetails: [String] = []
         if let timeout = configuration.hookTimeout {
-            hookDetails.append("timeout \(formatSeconds(Double(timeout) / 1e9))")
+            hookDetails.append("timeout \(DurationFormat.format(timeout))")
         }
         if let lock = configuration.lockPath { hookDetails.append("lock \(lock)") }
         let details = hookDetails.isEmpty ? "" : " (\(hookDetails.joined(separator: ", ")))"

@@ -59,7 +59,7 @@ public struct Startup {
         try stopIfInterrupted()
         try renderTemplates(secrets.environment)
         try stopIfInterrupted()
-        try waitForTargets(secrets.environment)
+        try waitForTargets()
         try stopIfInterrupted()
         var environment = try runHooks(hooks, environment: secrets.environment)
         environment["ENTRYPOINT_ENV"] = nil
@@ -131,6 +131,12 @@ public struct Startup {
         -> [String: String]
     {
         guard !hooks.isEmpty else { return environment }
+        do {
+            try Interruption.watchChildren()
+        } catch {
+            throw .system(error)
+        }
+        defer { Interruption.stopWatchingChildren() }
         let lock = try configuration.lockPath.map { path throws(EntrypointError) in
             try FileLock.acquire(path, log: log, interrupted: Interruption.check)
         }
