@@ -51,7 +51,8 @@ format:
 
 # Fully static, stripped release binaries.
 dist:
-	$(SWIFT) build $(RELEASE_FLAGS) $(addprefix --product ,$(TOOLS))
+	# One product per build: given several --product flags, swift build builds only the last one.
+	for t in $(TOOLS); do $(SWIFT) build $(RELEASE_FLAGS) --product $$t || exit 1; done
 	mkdir -p $(DIST)
 	for t in $(TOOLS); do install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$$t" $(DIST)/$$t; done
 	ln -sf entrypoint $(DIST)/envsubst

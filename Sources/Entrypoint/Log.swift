@@ -28,8 +28,10 @@ public final class Log {
 
     /// `message` with every secret value replaced by `<redacted>`.
     public func redact(_ message: String) -> String {
+        // Byte search, not String.contains(String): that one lives in _StringProcessing, whose regex
+        // parser and Unicode name tables would add about 1 MB to the static binary.
         var text = message
-        for secret in secrets where text.contains(secret) {
+        for secret in secrets {
             text = text.replacingAll(secret, with: "<redacted>")
         }
         return text
@@ -57,6 +59,7 @@ extension String {
         guard !target.isEmpty else { return self }
         let haystack = Array(utf8)
         let needle = Array(target.utf8)
+        guard haystack.count >= needle.count else { return self }
         var result: [UInt8] = []
         result.reserveCapacity(haystack.count)
         var index = 0
