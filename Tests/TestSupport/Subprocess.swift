@@ -168,18 +168,23 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Writes `bytes` to the child's stdin (blocking until written).
+    /// Writes `bytes` to the child's stdin, collecting its output meanwhile (a child that writes a lot
+    /// before reading everything would otherwise deadlock with us).
     public func write(_ bytes: [UInt8]) {
         var offset = 0
-        while offset < bytes.count {
+        _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
+        while offset < bytes.count && stdinFD >= 0 {
             let n = bytes[offset...].withUnsafeBytes {
                 Glibc.write(stdinFD, $0.baseAddress, $0.count)
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
+            if n > 0 {
+                offset += n
+                continue
             }
-            offset += n
+            if n < 0 && errno != EAGAIN && errno != EINTR { return }
+            var fds = [pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)]
+            _ = Glibc.poll(&fds, 1, 5)
+            drain(timeoutMilliseconds: 0)
         }
     }
 
