@@ -101,6 +101,10 @@ public final class ChildProcess: @unchecked Sendable {
         sigemptyset(&empty)
         var all = sigset_t()
         sigfillset(&all)
+        // glibc's sigfillset leaves out its internal signals 32 and 33, and posix_spawn then sets them
+        // to SIG_IGN in the child, which survives exec: set their bits by hand so that children start
+        // with every signal at SIG_DFL, as under a container runtime.
+        withUnsafeMutableBytes(of: &all) { $0.storeBytes(of: UInt64.max, as: UInt64.self) }
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &all)
         var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
