@@ -89,6 +89,8 @@ server {
 
     access_log /dev/stdout combined;
     error_log /dev/stderr warn;
+    set_real_ip_from 10.0.0.0/8;
+    real_ip_header X-Forwarded-For;
 
     location /static/ {
         alias ${STATIC_ROOT}/;
@@ -115,6 +117,15 @@ server {
         proxy_read_timeout ${PROXY_TIMEOUT};
         proxy_send_timeout ${PROXY_TIMEOUT};
         proxy_redirect off;
+    }
+
+    location /ws/ {
+        proxy_pass http://backend;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+        proxy_set_header Host $host;
+        proxy_read_timeout ${PROXY_TIMEOUT};
     }
 
     error_page 502 503 504 /50x.html;
