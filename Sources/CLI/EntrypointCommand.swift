@@ -1,11 +1,100 @@
 import Entrypoint
 import Platform
+import Templater
 
-/// The `entrypoint` command line.
+/// The `entrypoint` command line: prepares the container (secrets, templates, wait, hooks, user), then
+/// execs the command in place (or supervises it with `--init`). `entrypoint healthcheck TARGET...`
+/// probes once, for a HEALTHCHECK.
 public enum EntrypointCommand {
-    /// Runs `entrypoint ARGS...`: prepares the container, then execs the command.
+    /// Runs `entrypoint ARGS...`; returns the exit code when the command was not exec'd.
     public static func main(_ arguments: [String]) -> Int32 {
-        StandardError(tool: "entrypoint").error("entrypoint is being built")
-        return ExitCode.usage
+        let standardError = StandardError(tool: "entrypoint")
+        if arguments.first == "healthcheck" {
+            return healthcheck(Array(arguments.dropFirst()))
+        }
+        let environment = ProcessEnvironment.current()
+        let options: EntrypointOptions
+        do {
+            options = try EntrypointOptions.parse(arguments, environment: environment)
+        } catch {
+            standardError.error(error.message)
+            return ExitCode.usage
+        }
+        if options.help {
+            writeStandardOutput(usage)
+            return ExitCode.success
+        }
+        let log = Log(level: options.logLevel) { level, message in
+            standardError.log(level.name, message)
+        }
+        for note in options.notes { log.info(note) }
+        let startup = Startup(
+            configuration: options.configuration, environment: environment, log: log,
+            writePlan: { writeStandardOutput(log.redact($0)) })
+        do {
+            return try startup.run()
+        } catch {
+            report(error, log: log)
+            return error.exitCode
+        }
     }
+
+    /// Prints why start-up stopped: template diagnostics compiler-style (`path:line:col: error: ...`,
+    /// so editors and CI annotate them), everything else as `entrypoint: error: ...`.
+    private static func report(_ error: EntrypointError, log: Log) {
+        if case .templates(.diagnostics(let diagnostics)) = error {
+            for diagnostic in diagnostics {
+                // Located diagnostics print compiler-style; the others get the tool's prefix.
+                let prefix = diagnostic.location == nil ? "entrypoint: " : ""
+                for line in log.redact(diagnostic.description).split(separator: "\n") {
+                    StandardError.writeLine(prefix + line)
+                }
+            }
+            let errors = diagnostics.filter { $0.severity == .error }.count
+            log.error(
+                "\(errors) problem\(errors == 1 ? "" : "s") in the templates or variables: "
+                    + "nothing was rendered, start-up stopped")
+            return
+        }
+        log.error(error.description)
+    }
+
+    static let usage = """
+        usage: entrypoint [OPTIONS] [--] COMMAND [ARGS...]
+               entrypoint healthcheck TARGET...
+
+        Prepares a container, then execs COMMAND in place (same PID, clean signal state).
+        Phases, in order: _FILE secrets, templates, wait, hooks, user switch, exec.
+
+          --template SRC:DEST     render a template file or directory (repeatable; atomic)
+          --allow LIST            substitute only these names ('A,B' or '${A} ${B}')
+          --allow-prefix P        ... names starting with P (repeatable)
+          --allow-regex RE        ... names matching the POSIX ERE (repeatable)
+          --defined-only          ... names defined in the environment
+          --braces-only           a bare $NAME is never a reference (nginx $host stays)
+          --unset error|empty|keep  what an unset selected variable does (default error)
+          --no-empty              treat empty values as unset
+          --fail-fast             stop at the first template problem
+          --env-file F            Compose .env file under the environment (repeatable)
+          --file-env[=WHICH]      X_FILE supplies X: auto (default: names with PASSWORD,
+                                  SECRET, TOKEN, KEY), all, or a LIST of names
+          --no-file-env           leave X_FILE variables alone
+          --suffix S              template suffix in directories (default .template)
+          --mode OCTAL            mode of new outputs
+          --wait TARGET           wait for host:port, http://, unix://, file://, postgres://, mysql://
+          --wait-timeout D        give up waiting after D (default 60s; 0 = never)
+          --hook COMMAND          run COMMAND (split like a shell, no expansion, no shell)
+          --hooks-dir DIR         run DIR's executable files in sort -V order
+          --hook-timeout D        end a hook after D (SIGTERM, then SIGKILL): exit 124
+          --lock PATH             run the hooks under an exclusive flock on PATH
+          --user USER[:GROUP]     switch user after the hooks (root only; no-op if already)
+          --init                  stay PID 1: forward signals, reap orphans, exit with the child
+          --dry-run               print the plan (secrets redacted) and change nothing
+          --log-level L           error, warning, info (default), debug
+          --quiet                 same as --log-level warning
+
+        Every option also comes from ENTRYPOINT_<NAME> (e.g. ENTRYPOINT_TEMPLATES='a:b,c:d',
+        ENTRYPOINT_HOOKS with one command per line); flags win. NGINX_ENVSUBST_* are honoured.
+
+        """
 }

@@ -3,7 +3,7 @@ import Platform
 /// Log lines on stderr, one per event, unbuffered: `templater: error: ...`.
 ///
 /// stdout carries data only (rendered templates, `vars` lists); everything for the operator goes here.
-public struct StandardError {
+public struct StandardError: Sendable {
     /// The tool name that starts every line.
     public var tool: String
 

@@ -7,14 +7,38 @@
 /// SIGTERM. Call this from the main thread of a synchronous `main` (tini's `restore_signals` does the
 /// same reset).
 ///
-/// The program is looked up like `execvp(3)`: a name containing `/` is used as is, otherwise each
-/// entry of `PATH` (from `environment`, default `/usr/local/bin:/usr/bin:/bin`) is tried in order; a file
-/// that exists but cannot be executed (EACCES) is remembered and the search goes on; a file without a
-/// valid executable header (ENOEXEC) is run by `/bin/sh`, as `execvp` does.
+/// The program is looked up like `execvp(3)`, with the `PATH` of `environment` (see `searchProgram`).
 ///
 /// Returns only on failure: `ExecFailure` says whether nothing was found (exit 127) or something was
 /// found and not executable (exit 126).
 public func execInPlace(_ command: [String], environment: [String: String]) -> ExecFailure {
+    let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+    prepareSignalsForExec()
+    fflush(nil)
+    let failure = searchProgram(command, environment: environment) { path, arguments in
+        execute(path, arguments: arguments, environment: environmentLines)
+    }
+    // execve returns only on failure, so the search always ends with one.
+    return failure
+        ?? ExecFailure(status: ExitCode.notFound, path: command.first ?? "", errno: ENOENT)
+}
+
+/// The program search of `execvp(3)`, shared by `execInPlace` and the spawning of hooks and init
+/// children: `attempt(path, argv)` is called for each candidate and returns 0 when the program started
+/// (a successful `posix_spawn`; `execve` never returns then) or the `errno` of the failure.
+///
+/// A name containing `/` is used as is, otherwise each entry of `PATH` (from `environment`, default
+/// `/usr/local/bin:/usr/bin:/bin`; an empty entry is the current directory) is tried in order. A file
+/// that exists but cannot be executed (EACCES) is remembered and the search goes on; a file without a
+/// valid executable header (ENOEXEC) is run by `/bin/sh`, as `execvp` does; any other failure on an
+/// existing file (E2BIG, ENOMEM, ETXTBSY, ...) stops the search.
+///
+/// Returns nil when the program started, else why not: 127 when nothing was found, 126 when something
+/// was found and could not be executed.
+public func searchProgram(
+    _ command: [String], environment: [String: String],
+    _ attempt: (_ path: String, _ arguments: [String]) -> Int32
+) -> ExecFailure? {
     guard let program = command.first, !program.isEmpty else {
         return ExecFailure(status: ExitCode.notFound, path: "", errno: ENOENT)
     }
@@ -27,28 +51,24 @@ public func execInPlace(_ command: [String], environment: [String: String]) -> E
             ($0.isEmpty ? "." : String($0)) + "/" + program
         }
     }
-    let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
-
-    prepareSignalsForExec()
-    fflush(nil)
 
     var notExecutable: (path: String, errno: Int32)?
     var lastError = ENOENT
     for candidate in candidates {
-        let code = execute(candidate, arguments: command, environment: environmentLines)
+        let code = attempt(candidate, command)
         switch code {
+        case 0:
+            return nil
         case ENOEXEC:
             // Not a binary nor a script with `#!`: execvp hands it to the shell.
-            let code = execute(
-                "/bin/sh", arguments: ["/bin/sh", candidate] + command.dropFirst(),
-                environment: environmentLines)
-            notExecutable = notExecutable ?? (candidate, code)
+            let code = attempt("/bin/sh", ["/bin/sh", candidate] + command.dropFirst())
+            if code == 0 { return nil }
+            notExecutable = notExecutable ?? (candidate, ENOEXEC)
         case EACCES, EISDIR, EPERM:
             notExecutable = notExecutable ?? (candidate, code)
         case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, ESTALE, ENODEV, ETIMEDOUT:
             lastError = code
         default:
-            // A real failure on an existing file (E2BIG, ENOMEM, ETXTBSY, ...): stop as execvp does.
             return ExecFailure(status: ExitCode.notExecutable, path: candidate, errno: code)
         }
     }
@@ -60,7 +80,7 @@ public func execInPlace(_ command: [String], environment: [String: String]) -> E
 }
 
 /// Why `execInPlace` returned: the exit code to use (126 or 127) and the failing path and errno.
-public struct ExecFailure: Error, CustomStringConvertible {
+public struct ExecFailure: Error, Equatable, Sendable, CustomStringConvertible {
     /// 127 when the program was not found, 126 when it was found and could not be executed.
     public var status: Int32
     /// The path that failed (the program name when nothing was found).
@@ -85,6 +105,9 @@ public func prepareSignalsForExec() {
     action.__sigaction_handler.sa_handler = SIG_DFL
     sigemptyset(&action.sa_mask)
     // 64 = NSIG - 1 on Linux (SIGRTMAX is a function macro the Glibc module does not export).
+    // glibc refuses to touch its internal signals 32 and 33 (EINVAL): they keep what the entrypoint
+    // inherited, SIG_DFL under a container runtime (glibc's posix_spawn, by contrast, hands them on
+    // as SIG_IGN unless their bits are set by hand in the SETSIGDEF set).
     for number in Int32(1)...64 where number != SIGKILL && number != SIGSTOP {
         _ = sigaction(number, &action, nil)
     }

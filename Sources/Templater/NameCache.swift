@@ -5,8 +5,8 @@ import Platform
 enum Resolution {
     /// Not selected: the reference is copied verbatim.
     case notSelected
-    /// Selected and set: these bytes are substituted.
-    case value([UInt8])
+    /// Selected and set: these bytes are substituted; `secret` when the name marks them secret.
+    case value([UInt8], secret: Bool)
     /// Selected and unset (or empty under `--no-empty`): the unset policy decides.
     case unset
 }

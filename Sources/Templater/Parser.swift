@@ -139,7 +139,10 @@ public struct Parser {
             } else if take(0x25) {
                 mode = .suffix
             }
-            let pattern = try word(until: [0x2F], begin: begin)
+            // bash: in `${N///r}` the pattern is `/` (after `//`, a leading `/` belongs to the pattern).
+            let leadingSlash = mode == .all && take(0x2F)
+            var pattern = try word(until: [0x2F], begin: begin)
+            if leadingSlash { pattern.parts.insert(.text("/"), at: 0) }
             if bytes[index - 1] == 0x7D {
                 return .replace(pattern, with: nil, mode: mode)
             }

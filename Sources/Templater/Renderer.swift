@@ -18,6 +18,10 @@ public struct Renderer {
     /// Record `usage` (costs a dictionary update per reference).
     public var trackUsage = false
 
+    /// How many values of secret variables were substituted (a rendered file holding one gets no group
+    /// or other access unless its mode is given).
+    public private(set) var substitutedSecrets = 0
+
     private var cache = NameCache()
     private var path = ""
 
@@ -35,51 +39,66 @@ public struct Renderer {
 
     // MARK: - Templates
 
-    /// Renders the template `input` to `output`. I/O errors are thrown; template problems are collected in
-    /// `diagnostics`.
-    public mutating func render(_ input: ByteInput, to output: ByteOutput) throws(SystemError) {
+    /// Renders the template `input` to `output`. Read and write errors are thrown (as `.input` and
+    /// `.output`); template problems are collected in `diagnostics`.
+    public mutating func render(_ input: ByteInput, to output: ByteOutput) throws(TemplaterError) {
         path = input.name
         var lexer = Lexer(input)
-        while let token = try lexer.next() {
-            if shouldStop { return }
-            let writing = !hasErrors
-            switch token {
-            case .text(let bytes):
-                if writing { try output.write(bytes) }
-            case .dollar:
-                if writing { try output.write(byte: 0x24) }
-            case .bareReference(let name, let position):
-                if policy.bracesOnly {
-                    if writing {
-                        try output.write(byte: 0x24)
-                        try output.write(name)
-                    }
-                    continue
-                }
-                try simple(name: name, text: nil, braced: false, at: position, to: output)
-            case .bracedReference(let text, let position):
-                if let name = simpleName(text) {
-                    try simple(name: name, text: text, braced: true, at: position, to: output)
-                    continue
-                }
-                let reference: Reference
-                do throws(SyntaxError) {
-                    reference = try Parser.parseBraced(Array(text), at: position)
-                } catch {
-                    report(error)
-                    continue
-                }
-                let expansion = expand(reference)
-                if !hasErrors {
-                    switch expansion {
-                    case .text(let value): try output.write(value)
-                    case .verbatim: try output.write(text)
-                    case .failed: break
-                    }
-                }
-            case .unterminated(_, let position):
-                report(.unterminated(at: position))
+        while true {
+            let next: Token?
+            do {
+                next = try lexer.next()
+            } catch {
+                throw .input(path: input.name, error)
             }
+            guard let token = next, !shouldStop else { return }
+            do {
+                try emit(token, to: output)
+            } catch {
+                throw .output(path: output.name, error)
+            }
+        }
+    }
+
+    /// Writes one token's rendering.
+    private mutating func emit(_ token: Token, to output: ByteOutput) throws(SystemError) {
+        let writing = !hasErrors
+        switch token {
+        case .text(let bytes):
+            if writing { try output.write(bytes) }
+        case .dollar:
+            if writing { try output.write(byte: 0x24) }
+        case .bareReference(let name, let position):
+            if policy.bracesOnly {
+                if writing {
+                    try output.write(byte: 0x24)
+                    try output.write(name)
+                }
+                return
+            }
+            try simple(name: name, text: nil, braced: false, at: position, to: output)
+        case .bracedReference(let text, let position):
+            if let name = simpleName(text) {
+                try simple(name: name, text: text, braced: true, at: position, to: output)
+                return
+            }
+            let reference: Reference
+            do throws(SyntaxError) {
+                reference = try Parser.parseBraced(Array(text), at: position)
+            } catch {
+                report(error)
+                return
+            }
+            let expansion = expand(reference)
+            if !hasErrors {
+                switch expansion {
+                case .text(let value): try output.write(value)
+                case .verbatim: try output.write(text)
+                case .failed: break
+                }
+            }
+        case .unterminated(_, let position):
+            report(.unterminated(at: position))
         }
     }
 
@@ -167,7 +186,8 @@ public struct Renderer {
                 at: location(position))
         }
         switch resolution {
-        case .value(let bytes):
+        case .value(let bytes, let secret):
+            if secret { substitutedSecrets += 1 }
             if !hasErrors { try output.write(bytes) }
         case .notSelected:
             if !hasErrors { try writeVerbatim(name: name, text: text, to: output) }
@@ -196,7 +216,7 @@ public struct Renderer {
         let value = variables[name]
         guard policy.selection.selects(name, isDefined: value != nil) else { return .notSelected }
         guard let value, !(policy.treatEmptyAsUnset && value.isEmpty) else { return .unset }
-        return .value(Array(value.utf8))
+        return .value(Array(value.utf8), secret: variables.isSecret(name))
     }
 
     // MARK: - Expansion
@@ -255,13 +275,21 @@ public struct Renderer {
             break
         }
 
+        if value?.isEmpty == false && variables.isSecret(name) { substitutedSecrets += 1 }
         guard let value else {
             switch policy.onUnset {
             case .keep: return .verbatim
             case .error:
                 reportUnset(name, braced: reference.braced, at: reference.position)
                 return .failed
-            case .empty: return operate(reference, on: "")
+            case .empty:
+                // bash substitutes nothing at all for `${UNSET/p/r}`, even where `${EMPTY/#/r}` gives `r`.
+                // Nor does it check `${UNSET:0:-1}`'s negative length.
+                switch reference.operation {
+                case .replace, .substring: return .text("")
+                default: break
+                }
+                return operate(reference, on: "")
             }
         }
         return operate(reference, on: value)

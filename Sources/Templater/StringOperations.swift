@@ -95,6 +95,10 @@ enum StringOperations {
             case .suffix: return string(scalars + substitute([]))
             }
         }
+        if scalars.isEmpty {
+            // bash: an empty value that the pattern matches is replaced (`${E/*/r}` gives `r`).
+            return pattern.matches([][...]) ? string(substitute([])) : value
+        }
         switch mode {
         case .prefix:
             guard let ends = pattern.matchEnds(in: scalars[...], from: 0) else { return value }

@@ -101,6 +101,10 @@ public final class ChildProcess: @unchecked Sendable {
         sigemptyset(&empty)
         var all = sigset_t()
         sigfillset(&all)
+        // glibc's sigfillset leaves out its internal signals 32 and 33, and posix_spawn then sets them
+        // to SIG_IGN in the child, which survives exec: set their bits by hand so that children start
+        // with every signal at SIG_DFL, as under a container runtime.
+        withUnsafeMutableBytes(of: &all) { $0.storeBytes(of: UInt64.max, as: UInt64.self) }
         posix_spawnattr_setsigmask(&attributes, &empty)
         posix_spawnattr_setsigdefault(&attributes, &all)
         var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
@@ -164,18 +168,23 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Writes `bytes` to the child's stdin (blocking until written).
+    /// Writes `bytes` to the child's stdin, collecting its output meanwhile (a child that writes a lot
+    /// before reading everything would otherwise deadlock with us).
     public func write(_ bytes: [UInt8]) {
         var offset = 0
-        while offset < bytes.count {
+        _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
+        while offset < bytes.count && stdinFD >= 0 {
             let n = bytes[offset...].withUnsafeBytes {
                 Glibc.write(stdinFD, $0.baseAddress, $0.count)
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return
+            if n > 0 {
+                offset += n
+                continue
             }
-            offset += n
+            if n < 0 && errno != EAGAIN && errno != EINTR { return }
+            var fds = [pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)]
+            _ = Glibc.poll(&fds, 1, 5)
+            drain(timeoutMilliseconds: 0)
         }
     }
 

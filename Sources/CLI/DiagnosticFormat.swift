@@ -1,0 +1,81 @@
+import Templater
+
+/// How `templater check` prints findings.
+public enum DiagnosticFormat: String, CaseIterable {
+    /// `path:line:col: error: message`, then `note:` lines: as compilers print.
+    case text
+    /// One JSON object per finding and line.
+    case json
+    /// GitHub Actions workflow commands: `::error file=...,line=...,col=...::message`.
+    case github
+
+    /// The printed form of `diagnostic`, newline-terminated.
+    public func format(_ diagnostic: Diagnostic) -> String {
+        switch self {
+        case .text:
+            return diagnostic.description + "\n"
+        case .json:
+            var fields: [String] = []
+            if let location = diagnostic.location {
+                fields.append("\"file\":\(jsonString(location.path))")
+                fields.append("\"line\":\(location.line)")
+                fields.append("\"column\":\(location.column)")
+            }
+            fields.append("\"severity\":\(jsonString(diagnostic.severity.rawValue))")
+            fields.append("\"message\":\(jsonString(diagnostic.message))")
+            fields.append("\"notes\":[\(diagnostic.notes.map(jsonString).joined(separator: ","))]")
+            return "{\(fields.joined(separator: ","))}\n"
+        case .github:
+            var properties: [String] = []
+            if let location = diagnostic.location {
+                properties.append("file=\(githubProperty(location.path))")
+                properties.append("line=\(location.line)")
+                properties.append("col=\(location.column)")
+            }
+            properties.append("title=templater")
+            let message = ([diagnostic.message] + diagnostic.notes.map { "note: \($0)" }).joined(
+                separator: "\n")
+            return
+                "::\(diagnostic.severity.rawValue) \(properties.joined(separator: ","))::\(githubData(message))\n"
+        }
+    }
+}
+
+/// A JSON string literal (RFC 8259 escapes; other characters as UTF-8).
+func jsonString(_ text: String) -> String {
+    var result = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": result += "\\\""
+        case "\\": result += "\\\\"
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default:
+            result.unicodeScalars.append(scalar)
+        }
+    }
+    return result + "\""
+}
+
+/// The message part of a GitHub workflow command: `%`, CR and LF escaped.
+func githubData(_ text: String) -> String {
+    var result = ""
+    for character in text.unicodeScalars {
+        switch character {
+        case "%": result += "%25"
+        case "\r": result += "%0D"
+        case "\n": result += "%0A"
+        default: result.unicodeScalars.append(character)
+        }
+    }
+    return result
+}
+
+/// A property value of a GitHub workflow command: as `githubData`, plus `:` and `,`.
+func githubProperty(_ text: String) -> String {
+    githubData(text).replacing(":", with: "%3A").replacing(",", with: "%2C")
+}

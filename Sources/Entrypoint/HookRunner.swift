@@ -1,0 +1,88 @@
+import Platform
+
+/// Runs hooks one at a time: `posix_spawn` with a clean signal state in a process group of their own,
+/// a deadline (`--hook-timeout`: SIGTERM, then SIGKILL, exit 124), and SIGTERM/SIGINT of the entrypoint
+/// ending the running hook at once (SIGTERM to its group, SIGKILL after `abortGrace`), so that start-up
+/// aborts within 100 ms and no hook is left running.
+///
+/// The hook's group gets the signals, not only the hook: a shell script's `sleep` or a migration's
+/// worker processes end with it. The loop sleeps in `poll` on the signal pipe, which SIGCHLD wakes.
+struct HookRunner {
+    /// The deadline of each hook, in nanoseconds; nil for none.
+    var timeout: UInt64?
+    /// How long a timed-out hook has between SIGTERM and SIGKILL.
+    var killGrace: UInt64 = 5_000_000_000
+    /// How long a hook has between SIGTERM and SIGKILL when start-up is aborted (the abort must end
+    /// within 100 ms of the signal).
+    var abortGrace: UInt64 = 40_000_000
+    /// Where progress goes.
+    var log: Log
+
+    /// Runs `hook` with `environment` and waits for it; throws unless it exits with status 0.
+    func run(_ hook: Hook, environment: [String: String]) throws(EntrypointError) {
+        if let signal = Interruption.check() { throw .interrupted(signal: signal) }
+        let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+        var pid: pid_t = 0
+        let failure = searchProgram(hook.arguments, environment: environment) { path, arguments in
+            switch spawnProcess(
+                path, arguments: arguments, environment: environmentLines, newProcessGroup: true)
+            {
+            case .success(let child):
+                pid = child
+                return 0
+            case .failure(let error):
+                return error.errno
+            }
+        }
+        if let failure { throw .hookNotStarted(hook: hook.name, failure) }
+        handTerminal(to: pid)
+        defer { takeTerminalBack(from: pid) }
+
+        let start = monotonicNanoseconds()
+        let deadline = timeout.map { start + $0 }
+        var killAt: UInt64?
+        var timedOut = false
+        var abort: Int32?
+        while true {
+            if let (_, status) = reapWithoutBlocking(pid) {
+                if abort != nil || timedOut {
+                    // Whatever the hook left in its group goes too.
+                    sendSignal(SIGKILL, toGroup: pid)
+                }
+                if let abort { throw .interrupted(signal: abort) }
+                if timedOut {
+                    throw .hookTimedOut(hook: hook.name, seconds: Double(timeout ?? 0) / 1e9)
+                }
+                let elapsed = Double(monotonicNanoseconds() - start) / 1e9
+                guard status == .exited(0) else { throw .hookFailed(hook: hook.name, status) }
+                log.info("hook '\(hook.name)' done in \(formatSeconds(elapsed))")
+                return
+            }
+            let now = monotonicNanoseconds()
+            let signal = Interruption.check()
+            if abort == nil, let signal {
+                abort = signal
+                log.debug("ending hook '\(hook.name)' (pid \(pid)): \(signalName(signal)) received")
+                sendSignal(SIGTERM, toGroup: pid)
+                killAt = min(killAt ?? .max, now + abortGrace)
+            }
+            if !timedOut, abort == nil, let deadline, now >= deadline {
+                timedOut = true
+                log.warning(
+                    "ending hook '\(hook.name)' (pid \(pid)): past its timeout; SIGTERM, then "
+                        + "SIGKILL after \(formatSeconds(Double(killGrace) / 1e9))")
+                sendSignal(SIGTERM, toGroup: pid)
+                killAt = now + killGrace
+            }
+            if let at = killAt, now >= at {
+                sendSignal(SIGKILL, toGroup: pid)
+                killAt = nil
+            }
+            var wake = now + 1_000_000_000
+            if let deadline, !timedOut { wake = min(wake, deadline) }
+            if let killAt { wake = min(wake, killAt) }
+            let milliseconds = wake > now ? Int32(min((wake - now + 999_999) / 1_000_000, 1000)) : 0
+            waitForSignalPipe(milliseconds: milliseconds)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Platform
+
+/// The hooks of a directory (`--hooks-dir`, like the official images' `/docker-entrypoint.d`): every
+/// executable regular file (symbolic links followed), in `sort -V` order, run directly.
+///
+/// Hidden names (`.gitkeep`, Kubernetes ConfigMap `..data`) and directories are skipped silently; a
+/// regular file without an execute bit is skipped with a warning, as the nginx image's
+/// `docker-entrypoint.sh` does ("Ignoring ..."), so that a script that lost its mode is visible.
+public enum HooksDirectory {
+    /// The hooks in `directory`, in order.
+    public static func hooks(in directory: String, log: Log) throws(EntrypointError) -> [Hook] {
+        let names: [String]
+        do {
+            names = try directoryEntries(directory)
+        } catch {
+            throw .input(path: directory, error)
+        }
+        let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        var hooks: [Hook] = []
+        for name in names.sorted(by: VersionOrder.areInIncreasingOrder) where !name.hasPrefix(".") {
+            let path = base + "/" + name
+            guard let facts = try? fileFacts(path), facts.isRegular else { continue }
+            guard facts.hasExecuteBit else {
+                log.warning("ignoring \(path): not executable")
+                continue
+            }
+            hooks.append(Hook(name: path, arguments: [path]))
+        }
+        return hooks
+    }
+}

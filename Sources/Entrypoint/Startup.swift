@@ -1,0 +1,190 @@
+import Platform
+import Templater
+
+/// The start-up of a container, phase by phase, each announced in one log line: `_FILE` secrets →
+/// templates → wait → hooks → `--user` → exec (or `--init` supervision). SPEC §4.
+///
+/// Configuration errors (an unknown user, a missing hooks directory) are found before any phase
+/// changes anything. SIGTERM/SIGINT abort between phases and inside the wait and the hooks with
+/// 143/130.
+public struct Startup {
+    /// What to do.
+    public var configuration: Configuration
+    /// The process environment, as a value (the library never reads `environ`).
+    public var environment: [String: String]
+    /// Where log lines go; secret values are redacted there.
+    public var log: Log
+    /// Where `--dry-run` writes the plan (stdout: the plan is the requested output).
+    public var writePlan: (String) -> Void
+
+    /// A start-up of `configuration` in `environment`.
+    public init(
+        configuration: Configuration, environment: [String: String], log: Log,
+        writePlan: @escaping (String) -> Void
+    ) {
+        self.configuration = configuration
+        self.environment = environment
+        self.log = log
+        self.writePlan = writePlan
+    }
+
+    /// Runs every phase, then execs the command: on success this returns only in init mode (the
+    /// command's exit code) and for `--dry-run` (0).
+    public func run() throws(EntrypointError) -> Int32 {
+        do {
+            try Interruption.install()
+        } catch {
+            throw .system(error)
+        }
+        guard !configuration.command.isEmpty else {
+            throw .usage("no command to run (give it after the options, or as the image's CMD)")
+        }
+        let secrets = try resolveSecrets()
+        let user = try configuration.user.map { spec throws(EntrypointError) in
+            try configuration.userDatabase.resolve(spec)
+        }
+        var hooks = configuration.hooks
+        if let directory = configuration.hooksDirectory {
+            hooks += try HooksDirectory.hooks(in: directory, log: log)
+        }
+
+        if configuration.dryRun {
+            let plan = Plan(
+                configuration: configuration, environment: secrets.environment,
+                secrets: secrets.files, hooks: hooks, user: user)
+            writePlan(plan.text())
+            return ExitCode.success
+        }
+
+        try stopIfInterrupted()
+        try renderTemplates(secrets.environment)
+        try stopIfInterrupted()
+        try waitForTargets()
+        try stopIfInterrupted()
+        var environment = try runHooks(hooks, environment: secrets.environment)
+        environment["ENTRYPOINT_ENV"] = nil
+        if let user, try UserSwitch.apply(user, log: log) {
+            environment["HOME"] = user.home
+        }
+        try stopIfInterrupted()
+        if configuration.initMode {
+            return try InitSupervisor.run(configuration.command, environment: environment, log: log)
+        }
+        log.info("exec \(shellQuoted(configuration.command)) (pid \(getpid()))")
+        throw .exec(execInPlace(configuration.command, environment: environment))
+    }
+
+    // MARK: - Phases
+
+    /// What the secrets phase produced: the environment with `X` set from `X_FILE`, and which names
+    /// came from which files.
+    struct Secrets {
+        var environment: [String: String]
+        var files: [(name: String, path: String)]
+    }
+
+    /// Phase 1: env files under the process environment, then `X_FILE` → `X` (docker-library
+    /// `file_env`: `X_FILE` is removed, `X` is exported to the hooks and the server).
+    func resolveSecrets() throws(EntrypointError) -> Secrets {
+        let merged: [String: String]
+        do {
+            merged = try Variables(environment: environment, envFiles: configuration.envFiles)
+                .values
+        } catch {
+            throw .templates(error)
+        }
+        var considered: [String: String] = [:]
+        var passedOn: [String: String] = [:]
+        for (name, value) in merged {
+            if name.hasSuffix("_FILE")
+                && !configuration.fileSecrets.covers(String(name.dropLast(5)))
+            {
+                passedOn[name] = value
+            } else {
+                considered[name] = value
+            }
+        }
+        var resolved: (environment: [String: String], secretNames: Set<String>)
+        do {
+            resolved = try resolveFileSecrets(considered)
+        } catch {
+            throw .templates(error)
+        }
+        resolved.environment.merge(passedOn) { current, _ in current }
+        let files = resolved.secretNames.sorted().map {
+            (name: $0, path: merged[$0 + "_FILE"] ?? "")
+        }
+
+        log.addSecrets(resolved.secretNames.compactMap { resolved.environment[$0] })
+        log.addSecrets(resolved.environment.filter { isSecretName($0.key) }.map(\.value))
+        if !files.isEmpty {
+            log.info(
+                "secrets: "
+                    + files.map { "\($0.name) from \($0.path)" }.joined(separator: ", "))
+        }
+        return Secrets(environment: resolved.environment, files: files)
+    }
+
+    /// Phase 4: the hooks, in order, under `--lock`; returns the environment with what they wrote
+    /// to `ENTRYPOINT_ENV`.
+    func runHooks(_ hooks: [Hook], environment: [String: String]) throws(EntrypointError)
+        -> [String: String]
+    {
+        guard !hooks.isEmpty else { return environment }
+        do {
+            try Interruption.watchChildren()
+        } catch {
+            throw .system(error)
+        }
+        defer { Interruption.stopWatchingChildren() }
+        let lock = try configuration.lockPath.map { path throws(EntrypointError) in
+            try FileLock.acquire(path, log: log, interrupted: Interruption.check)
+        }
+        defer { lock?.release() }
+        let file = try HookEnvironmentFile.create(environment: environment)
+        defer { file.remove() }
+
+        let runner = HookRunner(timeout: configuration.hookTimeout, log: log)
+        var environment = environment
+        var consumed = 0
+        for (index, hook) in hooks.enumerated() {
+            log.info("running hook \(index + 1)/\(hooks.count): \(hook.name)")
+            log.debug("hook argv: \(shellQuoted(hook.arguments))")
+            var hookEnvironment = environment
+            hookEnvironment["ENTRYPOINT_ENV"] = file.path
+            try runner.run(hook, environment: hookEnvironment)
+            let entries = try file.entries(writtenBy: hook.name)
+            let added = entries[min(consumed, entries.count)...]
+            consumed = entries.count
+            for (name, value) in added {
+                environment[name] = value
+                if isSecretName(name) { log.addSecrets([value]) }
+            }
+            if !added.isEmpty {
+                let names = Set(added.map(\.0)).sorted().joined(separator: ", ")
+                log.info("hook '\(hook.name)' set \(names)")
+            }
+        }
+        return environment
+    }
+
+    /// Throws `.interrupted` when SIGTERM or SIGINT has arrived.
+    func stopIfInterrupted() throws(EntrypointError) {
+        if let signal = Interruption.check() { throw .interrupted(signal: signal) }
+    }
+}
+
+/// `words` as a shell would need them typed: plain words as they are, others in single quotes.
+public func shellQuoted(_ words: [String]) -> String {
+    words.map { word in
+        let plain =
+            !word.isEmpty
+            && word.unicodeScalars.allSatisfy { scalar in
+                (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z")
+                    || (scalar >= "0" && scalar <= "9")
+                    || "-_./:=@%+,".unicodeScalars.contains(scalar)
+            }
+        if plain { return word }
+        return "'" + word.replacingAll("'", with: "'\\''") + "'"
+    }.joined(separator: " ")
+}

@@ -1,0 +1,284 @@
+// All Glibc calls of the Entrypoint target: spawning and reaping children, signals, locks, credentials
+// and directory listing, behind small wrappers that retry on EINTR and name the C function they call.
+
+import Platform
+
+// MARK: - Spawning
+
+/// Starts `path` with `arguments` and `environment` through `posix_spawn(3)`, as a hook or an init
+/// child is started: an empty signal mask and every signal at `SIG_DFL` (STYLE "Processes": the
+/// entrypoint's own handlers and any mask inherited from the container runtime must not leak), and,
+/// when `newProcessGroup` is set, a process group of its own so that ending it reaches its children.
+///
+/// Returns the child's PID, or the `errno` of the failed spawn (glibc reports the child's `execve`
+/// errno through its `CLONE_VFORK` handshake, so ENOENT, EACCES and ENOEXEC arrive here).
+func spawnProcess(
+    _ path: String, arguments: [String], environment: [String], newProcessGroup: Bool
+) -> Result<pid_t, SystemError> {
+    // A PATH candidate that does not exist is skipped without a spawn: each failed posix_spawn costs
+    // a clone (and a PID).
+    if access(path, F_OK) != 0 {
+        return .failure(SystemError(errno: errno, operation: "access(\(path))"))
+    }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    // Every signal 1-64 at SIG_DFL, glibc's internal 32 and 33 included: sigfillset and sigaddset leave
+    // them out, and posix_spawn sets a signal outside the set to SIG_IGN in the child, which would
+    // survive the child's exec (SigIgn 0000000180000000). The bits are set by hand.
+    var all = sigset_t()
+    withUnsafeMutableBytes(of: &all) { $0.storeBytes(of: UInt64.max, as: UInt64.self) }
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+    if newProcessGroup {
+        flags |= Int32(POSIX_SPAWN_SETPGROUP)
+        posix_spawnattr_setpgroup(&attributes, 0)
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
+
+    var pid: pid_t = 0
+    let code = withCStringArray(arguments) { argv in
+        withCStringArray(environment) { envp in
+            posix_spawn(&pid, path, nil, &attributes, argv, envp)
+        }
+    }
+    if code != 0 { return .failure(SystemError(errno: code, operation: "posix_spawn(\(path))")) }
+    return .success(pid)
+}
+
+/// How a child process ended.
+public enum TerminationStatus: Equatable, Sendable {
+    /// It called `exit` with this status.
+    case exited(Int32)
+    /// It was killed by this signal.
+    case signaled(Int32)
+
+    /// The shell's number for it: the status, or 128 + the signal (tini's mapping).
+    public var exitCode: Int32 {
+        switch self {
+        case .exited(let status): return status
+        case .signaled(let signal): return ExitCode.signaled(signal)
+        }
+    }
+
+    /// Decodes a `waitpid(2)` status word (the WIFEXITED/WTERMSIG macros are not imported).
+    init(waitStatus status: Int32) {
+        if status & 0x7f == 0 {
+            self = .exited((status >> 8) & 0xff)
+        } else {
+            self = .signaled(status & 0x7f)
+        }
+    }
+}
+
+/// `waitpid(pid, WNOHANG)`: the PID and status of a child that has ended, nil when none has (or
+/// there are no children left, ECHILD).
+func reapWithoutBlocking(_ pid: pid_t) -> (pid: pid_t, status: TerminationStatus)? {
+    var status: Int32 = 0
+    while true {
+        let result = waitpid(pid, &status, WNOHANG)
+        if result > 0 { return (result, TerminationStatus(waitStatus: status)) }
+        if result < 0 && errno == EINTR { continue }
+        return nil
+    }
+}
+
+/// `waitpid(pid, 0)`: blocks until `pid` ends.
+func reapBlocking(_ pid: pid_t) -> TerminationStatus? {
+    var status: Int32 = 0
+    while true {
+        let result = waitpid(pid, &status, 0)
+        if result == pid { return TerminationStatus(waitStatus: status) }
+        if result < 0 && errno == EINTR { continue }
+        return nil
+    }
+}
+
+/// `kill(2)`; a process that is already gone (ESRCH) is not an error here.
+func sendSignal(_ signal: Int32, to pid: pid_t) {
+    _ = kill(pid, signal)
+}
+
+/// `killpg(2)`: `signal` to every process of group `group`.
+func sendSignal(_ signal: Int32, toGroup group: pid_t) {
+    _ = killpg(group, signal)
+}
+
+// MARK: - Signals
+
+/// The signals init mode forwards: every catchable one but SIGCHLD (which it handles itself) and the
+/// synchronous faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS: blocking them is undefined
+/// when they are raised by the process itself, and they mean nothing to the child). tini forwards the
+/// same set. 32 and 33 are glibc's internal real-time signals and cannot be blocked.
+let forwardedSignals: [Int32] = (Int32(1)...64).filter {
+    ![SIGKILL, SIGSTOP, SIGCHLD, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS, 32, 33].contains(
+        $0)
+}
+
+/// Blocks `signals` in the calling thread with `pthread_sigmask(2)` (the process is single-threaded:
+/// the entrypoint never starts Dispatch or Swift-concurrency threads).
+func blockSignals(_ signals: [Int32]) {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for signal in signals { sigaddset(&set, signal) }
+    _ = pthread_sigmask(SIG_BLOCK, &set, nil)
+}
+
+/// `sigtimedwait(2)` for any of `signals` (which must be blocked) for up to `milliseconds`; returns the
+/// signal taken, or nil on timeout.
+func takeSignal(_ signals: [Int32], milliseconds: Int) -> Int32? {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for signal in signals { sigaddset(&set, signal) }
+    var info = siginfo_t()
+    var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+    let result = sigtimedwait(&set, &info, &timeout)
+    return result > 0 ? result : nil
+}
+
+/// Waits up to `milliseconds` (-1: forever) for the signal pipe to become readable.
+func waitForSignalPipe(milliseconds: Int32) {
+    guard SignalPipe.readDescriptor >= 0 else {
+        if milliseconds > 0 { sleepNanoseconds(UInt64(milliseconds) * 1_000_000) }
+        return
+    }
+    var fds = [pollfd(fd: SignalPipe.readDescriptor, events: Int16(POLLIN), revents: 0)]
+    _ = poll(&fds, 1, milliseconds)
+}
+
+/// The conventional name of `signal` (`SIGTERM`), or `signal N` for the rest.
+public func signalName(_ signal: Int32) -> String {
+    let names: [Int32: String] = [
+        SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL",
+        SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE",
+        SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1", SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2",
+        SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGCHLD: "SIGCHLD",
+        SIGCONT: "SIGCONT", SIGSTOP: "SIGSTOP", SIGTSTP: "SIGTSTP", SIGTTIN: "SIGTTIN",
+        SIGTTOU: "SIGTTOU", SIGURG: "SIGURG", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+        SIGVTALRM: "SIGVTALRM", SIGPROF: "SIGPROF", SIGWINCH: "SIGWINCH", SIGIO: "SIGIO",
+        SIGPWR: "SIGPWR", SIGSYS: "SIGSYS",
+    ]
+    return names[signal] ?? "signal \(signal)"
+}
+
+// MARK: - Terminal
+
+/// Hands the terminal on stdin to process group `group` when stdin is a terminal whose foreground
+/// group is ours, as tini does, so that a child reading it is not stopped by SIGTTIN and Ctrl-C reaches
+/// it. SIGTTOU must be blocked or ignored by the caller when it takes the terminal back.
+func handTerminal(to group: pid_t) {
+    guard isatty(0) == 1, tcgetpgrp(0) == getpgrp() else { return }
+    _ = tcsetpgrp(0, group)
+}
+
+/// Takes the terminal on stdin back for our own process group, if `group` holds it; SIGTTOU is blocked
+/// for the call so that a background caller is not stopped by it.
+func takeTerminalBack(from group: pid_t) {
+    guard isatty(0) == 1, tcgetpgrp(0) == group else { return }
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGTTOU)
+    var old = sigset_t()
+    _ = pthread_sigmask(SIG_BLOCK, &set, &old)
+    _ = tcsetpgrp(0, getpgrp())
+    _ = pthread_sigmask(SIG_SETMASK, &old, nil)
+}
+
+// MARK: - Files
+
+/// `flock(fd, LOCK_EX | LOCK_NB)`: true when the lock was taken, false when another holds it.
+func tryExclusiveLock(_ fd: Int32, path: String) throws(SystemError) -> Bool {
+    while true {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        let code = errno
+        if code == EINTR { continue }
+        if code == EWOULDBLOCK { return false }
+        throw SystemError(errno: code, operation: "flock(\(path))")
+    }
+}
+
+/// `mkdtemp(3)` for `directory/prefix.XXXXXX`; the new directory has mode 0700.
+func makeTemporaryDirectory(in directory: String, prefix: String) throws(SystemError) -> String {
+    var template = Array("\(directory)/\(prefix).XXXXXX".utf8CString)
+    let result = template.withUnsafeMutableBufferPointer {
+        mkdtemp($0.baseAddress.unsafelyUnwrapped)
+    }
+    guard let result else {
+        throw SystemError(errno: errno, operation: "mkdtemp(\(directory)/\(prefix).XXXXXX)")
+    }
+    return String(cString: result)
+}
+
+/// `unlink(2)`, ignoring errors (used for clean-up only).
+func removeFile(_ path: String) {
+    _ = unlink(path)
+}
+
+/// `rmdir(2)`, ignoring errors (used for clean-up only).
+func removeDirectory(_ path: String) {
+    _ = rmdir(path)
+}
+
+/// What `stat(2)` (following symbolic links) says about a path, for hook directories and programs.
+struct FileFacts {
+    /// A regular file.
+    var isRegular: Bool
+    /// A directory.
+    var isDirectory: Bool
+    /// Some execute bit is set.
+    var hasExecuteBit: Bool
+}
+
+/// `stat(2)` on `path`.
+func fileFacts(_ path: String) throws(SystemError) -> FileFacts {
+    var info = stat()
+    _ = try retryingOnInterrupt("stat(\(path))") { stat(path, &info) }
+    let type = info.st_mode & S_IFMT
+    return FileFacts(
+        isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
+        hasExecuteBit: info.st_mode & 0o111 != 0)
+}
+
+/// The names in directory `path` (`opendir(3)`/`readdir(3)`), without `.` and `..`, unsorted.
+func directoryEntries(_ path: String) throws(SystemError) -> [String] {
+    guard let directory = opendir(path) else {
+        throw SystemError(errno: errno, operation: "opendir(\(path))")
+    }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+// MARK: - Credentials
+
+/// The real and effective user and group IDs of the process.
+struct ProcessCredentials: Equatable {
+    var uid: uid_t
+    var effectiveUID: uid_t
+    var gid: gid_t
+    var effectiveGID: gid_t
+
+    /// `getuid`, `geteuid`, `getgid`, `getegid`.
+    static func current() -> ProcessCredentials {
+        ProcessCredentials(
+            uid: getuid(), effectiveUID: geteuid(), gid: getgid(), effectiveGID: getegid())
+    }
+}
+
+/// `setgroups(2)`, `setgid(2)`, `setuid(2)` in that order: supplementary groups and the group must be
+/// changed while the process still has the privilege to do so.
+func switchCredentials(uid: uid_t, gid: gid_t, groups: [gid_t]) throws(SystemError) {
+    var list = groups
+    _ = try retryingOnInterrupt("setgroups") { setgroups(list.count, &list) }
+    _ = try retryingOnInterrupt("setgid(\(gid))") { setgid(gid) }
+    _ = try retryingOnInterrupt("setuid(\(uid))") { setuid(uid) }
+}

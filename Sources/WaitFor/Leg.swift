@@ -1,0 +1,182 @@
+import Platform
+
+/// One connection of an attempt, to one address of the target: a non-blocking connect, then the
+/// target's conversation, if it has one. An attempt runs one leg per resolved address, all at once,
+/// so a black-holed IPv6 address cannot hide a listening IPv4 one.
+final class Leg {
+    /// Where the leg is.
+    enum State: Equatable {
+        /// `connect` is in progress: waiting for `POLLOUT`.
+        case connecting
+        /// Connected; the conversation runs.
+        case talking
+        /// Over, with this verdict; the socket is closed.
+        case finished(Verdict)
+    }
+
+    /// The address this leg connects to.
+    let address: SocketAddress
+    /// The conversation to hold once connected; nil: connected is ready.
+    private var conversation: (any Conversation)?
+    private(set) var state = State.connecting
+    /// The socket; -1 once closed.
+    private(set) var descriptor: Int32 = -1
+    /// Bytes waiting for `POLLOUT`.
+    private var outbound: ArraySlice<UInt8> = []
+    /// How many times the conversation asked to start over (PostgreSQL's `S`); bounded.
+    private var reconnects = 0
+
+    /// Opens the socket and starts connecting; the leg may be finished right away (refused).
+    init(address: SocketAddress, conversation: (any Conversation)?) {
+        self.address = address
+        self.conversation = conversation
+        connect()
+    }
+
+    deinit { closeSocket() }
+
+    /// The `poll` events this leg waits for (0 when finished).
+    var events: Int16 {
+        switch state {
+        case .connecting: return Int16(POLLOUT)
+        case .talking: return Int16(POLLIN) | (outbound.isEmpty ? 0 : Int16(POLLOUT))
+        case .finished: return 0
+        }
+    }
+
+    /// The verdict, once finished.
+    var verdict: Verdict? {
+        if case .finished(let verdict) = state { return verdict }
+        return nil
+    }
+
+    /// Handles what `poll` reported for the socket.
+    func handle(_ revents: Int16) {
+        switch state {
+        case .connecting:
+            let code = pendingSocketError(descriptor)
+            if code == 0 {
+                connected()
+            } else if code != EINPROGRESS && code != EALREADY {
+                finish(
+                    .notReady(
+                        SystemError(errno: code, operation: "connect(\(address))").description))
+            }
+        case .talking:
+            if revents & Int16(POLLOUT) != 0 { flush() }
+            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { receive() }
+        case .finished:
+            break
+        }
+    }
+
+    /// Ends a leg that is still running when its attempt's time is up.
+    func expire(after connectTimeout: UInt64) {
+        let limit = DurationFormat.format(connectTimeout)
+        switch state {
+        case .connecting:
+            finish(.notReady("connect(\(address)): no answer within \(limit)"))
+        case .talking:
+            finish(.notReady("\(address): no reply within \(limit)"))
+        case .finished:
+            break
+        }
+    }
+
+    /// Ends the leg without a verdict of its own (another leg decided).
+    func cancel() {
+        if verdict == nil { finish(.notReady("cancelled")) }
+    }
+
+    // MARK: - Steps
+
+    private func connect() {
+        do throws(SystemError) {
+            descriptor = try makeStreamSocket(family: address.family)
+        } catch {
+            finish(.notReady(error.description))
+            return
+        }
+        state = .connecting
+        let code = startConnect(descriptor, to: address)
+        if code == 0 {
+            connected()
+        } else if code != EINPROGRESS {
+            // Unix sockets answer at once; EAGAIN there means the listener's backlog is full.
+            finish(
+                .notReady(SystemError(errno: code, operation: "connect(\(address))").description))
+        }
+    }
+
+    private func connected() {
+        guard var conversation else {
+            finish(.plainlyReady)
+            return
+        }
+        if address.family != AF_UNIX { disableNagle(descriptor) }
+        state = .talking
+        outbound = ArraySlice(conversation.opening())
+        self.conversation = conversation
+        flush()
+    }
+
+    private func flush() {
+        guard !outbound.isEmpty, descriptor >= 0 else { return }
+        let n = sendSome(descriptor, outbound)
+        if n >= 0 {
+            outbound = outbound.dropFirst(n)
+        } else if -n != Int(EAGAIN) && -n != Int(EWOULDBLOCK) {
+            let error = SystemError(errno: Int32(-n), operation: "send(\(address))")
+            finish(.notReady(error.description))
+        }
+    }
+
+    private func receive() {
+        while case .talking = state {
+            switch receiveSome(descriptor) {
+            case .failure(let error):
+                if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return }
+                finish(
+                    .notReady(
+                        SystemError(errno: error.errno, operation: "recv(\(address))").description))
+            case .success(let bytes) where bytes.isEmpty:
+                finish(conversation?.endOfStream() ?? .plainlyReady)
+            case .success(let bytes):
+                guard var current = conversation else { return }
+                let step = current.receive(bytes)
+                conversation = current
+                switch step {
+                case .needMore:
+                    continue
+                case .send(let more):
+                    outbound += more
+                    flush()
+                case .reconnect:
+                    reconnects += 1
+                    closeSocket()
+                    if reconnects > 2 {
+                        finish(.notReady("\(address): the server keeps asking to reconnect"))
+                    } else {
+                        connect()
+                    }
+                    return
+                case .done(let verdict, let farewell):
+                    if !farewell.isEmpty { _ = sendSome(descriptor, ArraySlice(farewell)) }
+                    finish(verdict)
+                }
+            }
+        }
+    }
+
+    private func finish(_ verdict: Verdict) {
+        closeSocket()
+        state = .finished(verdict)
+    }
+
+    private func closeSocket() {
+        if descriptor >= 0 {
+            closeFile(descriptor)
+            descriptor = -1
+        }
+    }
+}

@@ -1,0 +1,342 @@
+import Platform
+
+/// Something to wait for: a TCP port, an HTTP endpoint, a Unix socket, a file, a PostgreSQL or a MySQL
+/// server, with an optional timeout of its own.
+///
+/// Written as (SPEC §3):
+///
+/// ```
+/// host:port   tcp://host:port   [v6addr]:port
+/// http://host[:port][/path][?status=200-399]      (HTTPS is out of scope)
+/// unix:///path/to.sock   file:///path
+/// postgres://[user[:password]@]host[:port][/db]   (postgresql:// too; default port 5432)
+/// mysql://[user[:password]@]host[:port][/db]      (default port 3306)
+/// ```
+///
+/// Every form takes `?timeout=D` (its own wait timeout, instead of the global one). A password in a
+/// URL is accepted so that an application's `DATABASE_URL` can be passed as is, and is never shown.
+public struct Target: Sendable, Equatable, CustomStringConvertible {
+    /// What is checked, and how.
+    public enum Check: Sendable, Equatable {
+        /// Ready when a TCP connection to `host:port` is accepted (on any of its addresses).
+        case tcp(host: String, port: UInt16)
+        /// Ready when `GET path` answers with a status in `statuses`; redirects are not followed.
+        case http(host: String, port: UInt16, path: String, statuses: ClosedRange<Int>)
+        /// Ready when a stream connection to the Unix socket at `path` is accepted.
+        case unixSocket(path: String)
+        /// Ready when `path` exists (any kind of file).
+        case file(path: String)
+        /// Ready when the server answers a StartupMessage with anything but SQLSTATE 57P03.
+        case postgres(host: String, port: UInt16, user: String, database: String)
+        /// Ready when the server's greeting is a protocol-10 handshake.
+        case mysql(host: String, port: UInt16)
+    }
+
+    /// What is checked.
+    public var check: Check
+    /// This target's own wait timeout in nanoseconds (`?timeout=`); nil uses the global one.
+    public var timeout: UInt64?
+
+    /// Creates a target from its parts.
+    public init(check: Check, timeout: UInt64? = nil) {
+        self.check = check
+        self.timeout = timeout
+    }
+
+    /// The name used in every log line: `db:5432`, `[::1]:5432`, `http://web/health`,
+    /// `unix:///run/app.sock`, `postgres://db:5432`. Never contains a user or password.
+    public var description: String {
+        switch check {
+        case .tcp(let host, let port):
+            return Self.authority(host, port)
+        case .http(let host, let port, let path, _):
+            return "http://" + Self.authority(host, port == 80 ? nil : port) + path
+        case .unixSocket(let path):
+            return "unix://" + path
+        case .file(let path):
+            return "file://" + path
+        case .postgres(let host, let port, _, _):
+            return "postgres://" + Self.authority(host, port)
+        case .mysql(let host, let port):
+            return "mysql://" + Self.authority(host, port)
+        }
+    }
+
+    /// The host and port of a network target; nil for Unix sockets and files.
+    public var endpoint: (host: String, port: UInt16)? {
+        switch check {
+        case .tcp(let host, let port), .http(let host, let port, _, _),
+            .postgres(let host, let port, _, _), .mysql(let host, let port):
+            return (host, port)
+        case .unixSocket, .file:
+            return nil
+        }
+    }
+
+    /// `host:port`, with brackets around an IPv6 address; just the host when `port` is nil.
+    static func authority(_ host: String, _ port: UInt16?) -> String {
+        let shown = host.contains(":") ? "[\(host)]" : host
+        guard let port else { return shown }
+        return "\(shown):\(port)"
+    }
+}
+
+// MARK: - Parsing
+
+extension Target {
+    /// The schemes `init(parsing:)` knows, for error messages.
+    static let schemes = "tcp, http, unix, file, postgres, mysql"
+
+    /// Parses one target as written on the command line (see the type's documentation).
+    ///
+    /// - Throws: `InvalidTarget`, whose description names the target (password hidden) and says what
+    ///   is wrong: `invalid target 'db:99999': port 99999 is out of range (1-65535)`.
+    public init(parsing text: String) throws(InvalidTarget) {
+        do throws(TargetSyntax) {
+            self = try Self.parse(text)
+        } catch {
+            throw InvalidTarget(input: Self.redacted(text), reason: error.reason)
+        }
+    }
+
+    /// Parses a list of targets separated by commas or whitespace, as in `WAIT_FOR_TARGETS`.
+    ///
+    /// - Throws: `InvalidTarget` for the first target that does not parse.
+    public static func list(parsing text: String) throws(InvalidTarget) -> [Target] {
+        var targets: [Target] = []
+        for word in text.split(whereSeparator: {
+            $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n"
+        }) {
+            targets.append(try Target(parsing: String(word)))
+        }
+        return targets
+    }
+
+    /// A parse failure without the input, which `init(parsing:)` adds (redacted).
+    private struct TargetSyntax: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    private static func parse(_ text: String) throws(TargetSyntax) -> Target {
+        guard !text.isEmpty else { throw TargetSyntax("the target is empty") }
+        var scheme: String?
+        var rest = Substring(text)
+        if let separator = schemeSeparator(in: text) {
+            scheme = text[..<separator.lowerBound].lowercased()
+            rest = text[separator.upperBound...]
+        }
+        var query: Substring = ""
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
+        let parameters = try parseQuery(query)
+        // An HTTP URL keeps its own query (`/health?full=1`): only `status` and `timeout` are ours.
+        let isHTTP = scheme == "http"
+        if !isHTTP, let unknown = parameters.first(where: { $0.name != "timeout" }) {
+            throw TargetSyntax("unknown parameter '\(unknown.name)' (known here: timeout)")
+        }
+        var timeout: UInt64?
+        if let value = parameters.last(where: { $0.name == "timeout" })?.value {
+            do throws(InvalidDuration) {
+                timeout = try DurationFormat.parse(value)
+            } catch {
+                throw TargetSyntax("timeout: \(error)")
+            }
+        }
+
+        let check: Check
+        switch scheme {
+        case nil, "tcp":
+            if rest.contains("/") {
+                throw TargetSyntax("a TCP target is host:port, without a path")
+            }
+            let (host, port) = try parseAuthority(rest, defaultPort: nil)
+            check = .tcp(host: host, port: port)
+        case "http":
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            let (host, port) = try parseAuthority(rest[..<slash], defaultPort: 80)
+            var path = slash == rest.endIndex ? "/" : String(rest[slash...])
+            let kept = parameters.filter { $0.name != "timeout" && $0.name != "status" }
+            if !kept.isEmpty {
+                path += "?" + kept.map { $0.text }.joined(separator: "&")
+            }
+            if path.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
+                throw TargetSyntax("the path must not contain spaces or line breaks")
+            }
+            var statuses = 200...399
+            if let value = parameters.last(where: { $0.name == "status" })?.value {
+                statuses = try parseStatuses(value)
+            }
+            check = .http(host: host, port: port, path: path, statuses: statuses)
+        case "https":
+            throw TargetSyntax("HTTPS is not supported: use http:// or tcp://host:443")
+        case "unix", "file":
+            let path = String(rest)
+            guard path.hasPrefix("/"), path.count > 1 else {
+                throw TargetSyntax(
+                    "the path must be absolute: \(scheme ?? "")://\(path.isEmpty ? "/path" : "/" + path)"
+                )
+            }
+            if scheme == "unix" {
+                // sun_path holds 108 bytes including the terminating NUL.
+                guard path.utf8.count <= 107 else {
+                    throw TargetSyntax("a Unix socket path is at most 107 bytes long")
+                }
+                check = .unixSocket(path: path)
+            } else {
+                check = .file(path: path)
+            }
+        case "postgres", "postgresql":
+            let (user, host, port, database) = try parseDatabaseURL(rest, defaultPort: 5432)
+            let name = user ?? "postgres"
+            check = .postgres(host: host, port: port, user: name, database: database ?? name)
+        case "mysql":
+            let (_, host, port, _) = try parseDatabaseURL(rest, defaultPort: 3306)
+            check = .mysql(host: host, port: port)
+        case let other?:
+            throw TargetSyntax("unknown scheme '\(other)' (known: \(schemes))")
+        }
+        return Target(check: check, timeout: timeout)
+    }
+
+    /// `name=value&name=value`; a name without `=` has an empty value; `text` is the pair as given.
+    private static func parseQuery(_ query: Substring) throws(TargetSyntax) -> [(
+        name: String, value: String, text: String
+    )] {
+        var result: [(name: String, value: String, text: String)] = []
+        for pair in query.split(separator: "&") {
+            if let equals = pair.firstIndex(of: "=") {
+                result.append(
+                    (
+                        String(pair[..<equals]), String(pair[pair.index(after: equals)...]),
+                        String(pair)
+                    ))
+            } else {
+                result.append((String(pair), "", String(pair)))
+            }
+        }
+        return result
+    }
+
+    /// `[user[:password]@]host[:port][/database]`.
+    private static func parseDatabaseURL(_ rest: Substring, defaultPort: UInt16)
+        throws(TargetSyntax) -> (user: String?, host: String, port: UInt16, database: String?)
+    {
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        var authority = rest[..<slash]
+        var user: String?
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            let name = userInfo.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            user = name.isEmpty ? nil : name
+            authority = authority[authority.index(after: at)...]
+        }
+        let (host, port) = try parseAuthority(authority, defaultPort: defaultPort)
+        var database: String?
+        if slash != rest.endIndex {
+            let name = rest[rest.index(after: slash)...]
+            database = name.isEmpty ? nil : String(name)
+        }
+        return (user, host, port, database)
+    }
+
+    /// `host:port`, `[v6]:port`, or a bare host when `defaultPort` is given.
+    private static func parseAuthority(_ authority: Substring, defaultPort: UInt16?)
+        throws(TargetSyntax) -> (host: String, port: UInt16)
+    {
+        var host: Substring
+        var portText: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else {
+                throw TargetSyntax("missing ']' after the IPv6 address")
+            }
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else {
+                    throw TargetSyntax("expected ':port' after ']'")
+                }
+                portText = after.dropFirst()
+            }
+            guard isIPv6Address(String(host)) else {
+                throw TargetSyntax("'\(host)' is not an IPv6 address")
+            }
+        } else {
+            let colons = authority.filter { $0 == ":" }.count
+            if colons > 1 {
+                throw TargetSyntax("an IPv6 address needs brackets, as in [::1]:5432")
+            }
+            if let colon = authority.firstIndex(of: ":") {
+                host = authority[..<colon]
+                portText = authority[authority.index(after: colon)...]
+            } else {
+                host = authority
+            }
+            guard !host.isEmpty else { throw TargetSyntax("the host is empty") }
+            guard host.allSatisfy({ isHostCharacter($0) }) else {
+                throw TargetSyntax("'\(host)' is not a valid host name")
+            }
+        }
+        guard let portText else {
+            guard let defaultPort else { throw TargetSyntax("missing port (write host:port)") }
+            return (String(host), defaultPort)
+        }
+        guard !portText.isEmpty, portText.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw TargetSyntax("port '\(portText)' is not a number")
+        }
+        guard let port = Int(portText), port >= 1, port <= 65535 else {
+            throw TargetSyntax("port \(portText) is out of range (1-65535)")
+        }
+        return (String(host), UInt16(port))
+    }
+
+    /// `200`, `200-399`: HTTP statuses between 100 and 599.
+    private static func parseStatuses(_ text: String) throws(TargetSyntax) -> ClosedRange<Int> {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let numbers = parts.compactMap { part -> Int? in
+            guard part.count == 3, part.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                return nil
+            }
+            return Int(part)
+        }
+        guard (1...2).contains(parts.count), numbers.count == parts.count,
+            numbers.allSatisfy({ (100...599).contains($0) }),
+            numbers[0] <= numbers[numbers.count - 1]
+        else {
+            throw TargetSyntax("status '\(text)' is not a status or a range such as 200-399")
+        }
+        return numbers[0]...numbers[numbers.count - 1]
+    }
+
+    /// The first `://` in `text`. A plain loop: `firstRange(of:)` would link the standard library's
+    /// regex engine, 1.3 MB of a static binary that must stay under 8 MiB.
+    static func schemeSeparator(in text: String) -> Range<String.Index>? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index...].hasPrefix("://") {
+                return index..<text.index(index, offsetBy: 3)
+            }
+            index = text.index(after: index)
+        }
+        return nil
+    }
+
+    private static func isHostCharacter(_ character: Character) -> Bool {
+        character.isASCII
+            && (character.isLetter || character.isNumber || character == "-"
+                || character == "." || character == "_")
+    }
+
+    /// `text` with the password of a `user:password@` part replaced by `***`.
+    static func redacted(_ text: String) -> String {
+        guard let separator = schemeSeparator(in: text) else { return text }
+        let rest = text[separator.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
+            let colon = rest[..<at].firstIndex(of: ":")
+        else { return text }
+        return String(text[..<rest.index(after: colon)]) + "***" + String(text[at...])
+    }
+}

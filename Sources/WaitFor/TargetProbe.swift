@@ -1,0 +1,224 @@
+import Platform
+
+/// The state of one target during a wait: its schedule, its running attempt, its last error.
+///
+/// An attempt resolves the name (again, every time: containers start before their DNS names exist),
+/// connects to every address at once, holds the target's conversation on each connection, and ends
+/// on the first ready leg, when every leg has finished, or at its deadline (`connectTimeout`).
+final class TargetProbe {
+    /// Where the target stands.
+    enum Status: Equatable {
+        case waiting
+        case ready
+        case unavailable
+    }
+
+    let target: Target
+    /// When the wait for this target gives up (monotonic nanoseconds); nil: never.
+    let deadline: UInt64?
+    private let connectTimeout: UInt64
+    private(set) var status = Status.waiting
+    /// Attempts started.
+    private(set) var attempts = 0
+    /// The last attempt's error.
+    var lastError: String?
+    /// The error last logged, so that one line is logged per change, not per attempt.
+    var lastLoggedError: String?
+
+    /// When the next attempt may start.
+    var nextStart: UInt64
+    /// The interval used to schedule the current attempt's successor.
+    var interval: UInt64?
+    /// When the running attempt started; nil when none runs.
+    private(set) var attemptStart: UInt64?
+    /// When the latest attempt started (kept after it ends, for scheduling).
+    private(set) var lastAttemptStart: UInt64 = 0
+    private var attemptDeadline: UInt64 = 0
+    /// A resolution in flight; it may outlive the attempt that started it and serve the next one.
+    private var resolution: Resolution?
+    /// Addresses that a resolution delivered after its attempt had ended.
+    private var lateAddresses: [SocketAddress]?
+    private var legs: [Leg] = []
+    /// A verdict reached without legs (files, resolution errors).
+    private var immediateVerdict: Verdict?
+
+    init(target: Target, deadline: UInt64?, connectTimeout: UInt64, start: UInt64) {
+        self.target = target
+        self.deadline = deadline
+        self.connectTimeout = connectTimeout
+        self.nextStart = start
+    }
+
+    /// Whether an attempt is running.
+    var isAttempting: Bool { attemptStart != nil }
+
+    /// The earliest time this probe needs the loop to wake without any descriptor activity.
+    var wakeTime: UInt64? {
+        guard status == .waiting else { return nil }
+        let next = isAttempting ? attemptDeadline : nextStart
+        guard let deadline else { return next }
+        return min(next, deadline)
+    }
+
+    /// Marks the target's final status.
+    func settle(_ status: Status) { self.status = status }
+
+    // MARK: - Attempts
+
+    /// Starts an attempt at `now`.
+    func startAttempt(now: UInt64) {
+        attempts += 1
+        attemptStart = now
+        lastAttemptStart = now
+        attemptDeadline = now + connectTimeout
+        immediateVerdict = nil
+        legs = []
+        switch target.check {
+        case .file(let path):
+            let code = fileStatus(path)
+            immediateVerdict =
+                code == 0
+                ? .plainlyReady
+                : .notReady(SystemError(errno: code, operation: "stat(\(path))").description)
+        case .unixSocket(let path):
+            legs = [Leg(address: unixSocketAddress(path), conversation: nil)]
+        case .tcp(let host, let port), .http(let host, let port, _, _),
+            .postgres(let host, let port, _, _), .mysql(let host, let port):
+            if let addresses = lateAddresses {
+                lateAddresses = nil
+                startLegs(addresses)
+                return
+            }
+            guard resolution == nil else { return }  // still resolving for an earlier attempt
+            switch resolve(host, port: port, numericOnly: true) {
+            case .success(let addresses):
+                startLegs(addresses)
+            case .failure(let error) where error.code == EAI_NONAME:
+                do throws(SystemError) {
+                    resolution = try Resolution(host: host, port: port)
+                } catch {
+                    immediateVerdict = .notReady(error.description)
+                }
+            case .failure(let error):
+                immediateVerdict = .notReady(error.description)
+            }
+        }
+    }
+
+    private func startLegs(_ addresses: [SocketAddress]) {
+        guard !addresses.isEmpty else {
+            immediateVerdict = .notReady("resolve(\(target.endpoint?.host ?? "")): no address")
+            return
+        }
+        legs = addresses.map {
+            Leg(address: $0, conversation: makeConversation(peer: $0.description))
+        }
+    }
+
+    private func makeConversation(peer: String) -> (any Conversation)? {
+        switch target.check {
+        case .tcp, .unixSocket, .file:
+            return nil
+        case .http(let host, let port, let path, let statuses):
+            let hostHeader = Target.authority(host, port == 80 ? nil : port)
+            return HTTPConversation(
+                peer: peer, hostHeader: hostHeader, path: path, statuses: statuses)
+        case .postgres(_, _, let user, let database):
+            return PostgresConversation(peer: peer, user: user, database: database)
+        case .mysql:
+            return MySQLConversation(peer: peer)
+        }
+    }
+
+    /// The descriptors to poll, with their events.
+    func pollRequests() -> [(descriptor: Int32, events: Int16)] {
+        var requests: [(descriptor: Int32, events: Int16)] = []
+        if let resolution { requests.append((resolution.readDescriptor, Int16(POLLIN))) }
+        for leg in legs where leg.events != 0 {
+            requests.append((leg.descriptor, leg.events))
+        }
+        return requests
+    }
+
+    /// Hands `revents` for `descriptor` to the resolution or the leg that owns it.
+    func handle(descriptor: Int32, revents: Int16) {
+        if let resolution, resolution.readDescriptor == descriptor {
+            guard let result = resolution.result() else { return }
+            self.resolution = nil
+            switch result {
+            case .success(let addresses):
+                if isAttempting && legs.isEmpty && immediateVerdict == nil {
+                    startLegs(addresses)
+                } else {
+                    lateAddresses = addresses
+                }
+            case .failure(let error):
+                if isAttempting && legs.isEmpty && immediateVerdict == nil {
+                    immediateVerdict = .notReady(error.description)
+                }
+            }
+            return
+        }
+        for leg in legs where leg.descriptor == descriptor {
+            leg.handle(revents)
+        }
+    }
+
+    /// The running attempt's verdict once it has one (or its time is up at `now`); nil while it runs.
+    /// Ends the attempt when it returns a verdict.
+    func finishedAttempt(now: UInt64) -> Verdict? {
+        guard isAttempting else { return nil }
+        if let verdict = decide(expired: now >= attemptDeadline) {
+            for leg in legs { leg.cancel() }
+            legs = []
+            attemptStart = nil
+            return verdict
+        }
+        return nil
+    }
+
+    /// Ends a running attempt now (the wait is over) and returns its verdict.
+    func abandonAttempt() -> Verdict? {
+        guard isAttempting else { return nil }
+        let verdict = decide(expired: true)
+        for leg in legs { leg.cancel() }
+        legs = []
+        attemptStart = nil
+        return verdict
+    }
+
+    private func decide(expired: Bool) -> Verdict? {
+        if let immediateVerdict { return immediateVerdict }
+        if legs.isEmpty {
+            // Still resolving.
+            guard expired else { return nil }
+            let host = target.endpoint?.host ?? ""
+            return .notReady(
+                "resolve(\(host)): no answer within \(DurationFormat.format(connectTimeout))")
+        }
+        for leg in legs {
+            if case .ready = leg.verdict { return leg.verdict }
+        }
+        if expired {
+            for leg in legs { leg.expire(after: connectTimeout) }
+        } else if legs.contains(where: { $0.verdict == nil }) {
+            return nil
+        }
+        var errors: [String] = []
+        for leg in legs {
+            switch leg.verdict {
+            case .unavailable(let reason)?: return .unavailable(reason)
+            case .notReady(let reason)?: if !errors.contains(reason) { errors.append(reason) }
+            default: break
+            }
+        }
+        return .notReady(errors.joined(separator: "; "))
+    }
+
+    /// Closes everything the probe holds (a resolution thread finishes on its own).
+    func close() {
+        for leg in legs { leg.cancel() }
+        legs = []
+        resolution = nil
+    }
+}

@@ -1,8 +1,0 @@
-import Entrypoint
-import Testing
-
-@Suite struct LibraryLinksTests {
-    @Test func libraryLinks() {
-        #expect(String(describing: Entrypoint.self) == "Entrypoint")
-    }
-}

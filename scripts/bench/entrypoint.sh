@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# `make bench` part: the entrypoint side by side with what it replaces, in one run.
+#  1. start-up: `entrypoint --template t:f -- /bin/true` against
+#     `sh -c 'envsubst "${A} ${B}" < t > f && exec /bin/true'` (target: <= 0.5x);
+#  2. init mode: SIGTERM forwarding latency of `entrypoint --init` against Debian's tini (target: <= 1x).
+# Needs $DIST (the dist dir), hyperfine, GNU envsubst (gettext-base), tini and python3.
+set -euo pipefail
+DIST="${DIST:?set DIST to the directory of the release binaries}"
+BENCH_DIR="${BENCH_DIR:-$(mktemp -d)}"
+work="$BENCH_DIR/entrypoint"
+rm -rf "$work" && mkdir -p "$work"
+entrypoint="$DIST/entrypoint"
+for tool in hyperfine envsubst tini python3; do
+    command -v "$tool" >/dev/null || { echo "entrypoint bench: $tool is missing" >&2; exit 1; }
+done
+
+# --- 1. render + exec -------------------------------------------------------------------------------
+# The nginx server block of seed 001: a few selected references among nginx's own $variables.
+cat > "$work/default.conf.template" <<'TEMPLATE'
+upstream backend {
+    server ${BACKEND_HOST}:${BACKEND_PORT};
+    keepalive 32;
+}
+server {
+    listen ${NGINX_PORT};
+    server_name ${SERVER_NAME};
+    client_max_body_size 10m;
+    location /static/ {
+        alias /app/static/;
+        expires 30d;
+        add_header Cache-Control "public";
+    }
+    location / {
+        proxy_pass http://backend;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_read_timeout 60s;
+    }
+    location = /health {
+        access_log off;
+        return 200 "ok\n";
+    }
+}
+TEMPLATE
+vars='BACKEND_HOST=app BACKEND_PORT=8000 NGINX_PORT=80 SERVER_NAME=example.com'
+allow='${BACKEND_HOST} ${BACKEND_PORT} ${NGINX_PORT} ${SERVER_NAME}'
+clean_env="env -i PATH=/usr/bin:/bin $vars"
+ours="$clean_env $entrypoint --quiet --template $work/default.conf.template:$work/ours.conf --allow BACKEND_HOST,BACKEND_PORT,NGINX_PORT,SERVER_NAME -- /bin/true"
+theirs="$clean_env /bin/sh -c 'envsubst \"$allow\" < $work/default.conf.template > $work/theirs.conf && exec /bin/true'"
+
+# Both must produce the same file before they are timed.
+eval "$ours"
+eval "$theirs"
+cmp "$work/ours.conf" "$work/theirs.conf" || { echo "entrypoint bench: outputs differ" >&2; exit 1; }
+
+hyperfine --style basic --warmup 20 --min-runs 300 -N --export-json "$work/startup.json" \
+    -n "entrypoint render + exec" "$ours" \
+    -n "sh: envsubst + exec" "$theirs" >/dev/null
+python3 - "$work/startup.json" <<'PY'
+import json, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+ours, theirs = results["entrypoint render + exec"], results["sh: envsubst + exec"]
+print(f"{'start-up':34} {'mean':>10} {'median':>10} {'stddev':>10}")
+for name, r in (("entrypoint render + exec", ours), ("sh -c 'envsubst < t > f && exec'", theirs)):
+    print(f"{name:34} {r['mean']*1e3:8.3f}ms {r['median']*1e3:8.3f}ms {r['stddev']*1e3:8.3f}ms")
+ratio = ours["median"] / theirs["median"]
+print(f"ratio entrypoint / sh+envsubst (median): {ratio:.2f}x   (target <= 0.50x)")
+PY
+
+# --- 2. init-mode SIGTERM forwarding latency -----------------------------------------------------------
+# The child blocks SIGTERM, says "ready", takes the signal with sigwait and prints the monotonic time;
+# the harness sends SIGTERM to the init process and records the time just before kill(2).
+cat > "$work/child.py" <<'PY'
+import signal, sys, time
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+print("ready", flush=True)
+signal.sigwait({signal.SIGTERM})
+print(time.clock_gettime_ns(time.CLOCK_MONOTONIC), flush=True)
+PY
+python3 - "$entrypoint" "$work/child.py" <<'PY'
+import os, signal, statistics, subprocess, sys, time
+entrypoint, child = sys.argv[1], sys.argv[2]
+inits = {
+    "entrypoint --init": [entrypoint, "--init", "--quiet", "--", sys.executable, child],
+    "tini": ["tini", "-s", "--", sys.executable, child],
+}
+samples = {name: [] for name in inits}
+for _ in range(100):
+    for name, argv in inits.items():  # interleaved, so that load affects both alike
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert process.stdout.readline().strip() == "ready"
+        sent = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        os.kill(process.pid, signal.SIGTERM)
+        received = int(process.stdout.readline())
+        process.wait()
+        samples[name].append((received - sent) / 1000)
+print(f"{'SIGTERM forwarding (100 runs)':34} {'median':>10} {'p90':>10} {'max':>10}")
+for name, values in samples.items():
+    values.sort()
+    print(f"{name:34} {statistics.median(values):8.1f}us {values[89]:8.1f}us {values[-1]:8.1f}us")
+ratio = statistics.median(samples["entrypoint --init"]) / statistics.median(samples["tini"])
+print(f"ratio entrypoint / tini (median): {ratio:.2f}x   (target <= 1.00x)")
+PY
