@@ -343,8 +343,9 @@ def main():
 
     state = entrypoint_state(args.dist)
     if state == "placeholder":
-        # Early builds ship a stub that only says it is being built: nothing to test yet.
-        print(f"stack: skipped: {args.dist}/entrypoint is still the placeholder", file=sys.stderr)
+        # Early builds ship stubs that say what they wait for: nothing to test yet.
+        print(f"stack: skipped: {args.dist}/entrypoint cannot render templates yet",
+              file=sys.stderr)
         print("stack: 0 passed, 0 failed, 1 skipped")
         return 0
     if state != "ready":
