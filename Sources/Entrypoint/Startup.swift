@@ -57,7 +57,7 @@ public struct Startup {
         }
 
         try stopIfInterrupted()
-        try renderTemplates(secrets.environment)
+        try renderTemplates(secrets)
         try stopIfInterrupted()
         try waitForTargets()
         try stopIfInterrupted()
