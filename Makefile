@@ -18,7 +18,7 @@ check: deps-oracles build lint-format
 	$(SWIFT) test --skip ServerTests
 
 # Everything, on a fresh machine included.
-test: deps check dist test-servers
+test: deps check dist test-servers lint-images test-stack
 
 deps: deps-oracles
 	scripts/install-deps.sh servers peers lint python
@@ -51,15 +51,15 @@ format:
 
 # Fully static, stripped release binaries.
 dist:
-	# One product per build: given several --product flags, swift build builds only the last one.
+	# One product per invocation: `swift build` honours only the last of several --product flags.
 	for t in $(TOOLS); do $(SWIFT) build $(RELEASE_FLAGS) --product $$t || exit 1; done
 	mkdir -p $(DIST)
-	for t in $(TOOLS); do install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$$t" $(DIST)/$$t; done
+	for t in $(TOOLS); do install -m 0755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/$$t" $(DIST)/$$t || exit 1; done
 	ln -sf entrypoint $(DIST)/envsubst
 	@for t in $(TOOLS); do printf '%s: %s bytes, ' $$t $$(stat -c %s $(DIST)/$$t); ldd $(DIST)/$$t 2>&1 | tr -d '\t'; done
 
 bench: dist
-	scripts/install-deps.sh oracles peers
+	scripts/install-deps.sh oracles peers python
 	scripts/bench.sh
 
 demo: dist

@@ -47,7 +47,8 @@ let package = Package(
         // Spawn the built binaries and read their output and exit codes, as a user would.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["templater", "wait-for", "entrypoint", "TestSupport"]),
+            dependencies: ["templater", "wait-for", "entrypoint", "TestSupport"],
+            exclude: ["Golden"]),
         // Need real servers (MariaDB, PostgreSQL, nginx, ...): run by `make test`, not by `make check`.
         .testTarget(
             name: "ServerTests",

@@ -41,7 +41,7 @@ for group in "$@"; do
         ;;
     python)
         want python3 python3
-        want /usr/lib/python3/dist-packages/venv python3-venv
+        want /usr/share/doc/python3-venv python3-venv
         ;;
     *)
         echo "install-deps: unknown group '$group'" >&2

@@ -1,3 +1,4 @@
+import Platform
 import Templater
 
 /// How `templater check` prints findings.
@@ -77,5 +78,5 @@ func githubData(_ text: String) -> String {
 
 /// A property value of a GitHub workflow command: as `githubData`, plus `:` and `,`.
 func githubProperty(_ text: String) -> String {
-    githubData(text).replacing(":", with: "%3A").replacing(",", with: "%2C")
+    githubData(text).replacingText(":", with: "%3A").replacingText(",", with: "%2C")
 }

@@ -129,6 +129,9 @@ public enum TemplaterCommand {
                         StandardError.writeLine(diagnostic.description)
                     }
                 }
+            case .usage(let message):
+                log.error(message)
+                StandardError.writeLine("Try 'templater --help' for more information.")
             default:
                 log.error(failure.description)
             }

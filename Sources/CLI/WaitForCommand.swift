@@ -40,11 +40,7 @@ public enum WaitForCommand {
         }
 
         if configuration.once {
-            switch probeOnce(configuration.targets, options: options, log: log) {
-            case .ready: return ExitCode.success
-            case .interrupted(let signal): return ExitCode.signaled(signal)
-            case .notReady, .unavailable: return ExitCode.failure
-            }
+            return probeOnce(configuration.targets, options: options, log: log).probeExitCode
         }
 
         let outcome = waitUntilReady(configuration.targets, options: options, log: log)
@@ -99,7 +95,7 @@ public enum WaitForCommand {
               --connect-timeout D  time for one attempt (default 1s)
               --on-timeout fail|run  run COMMAND even after a timeout (default fail)
               --once               probe once, exit 0 (ready) or 1: for health checks
-          -q, --quiet              log errors only
+          -q, --quiet              log warnings and errors only
               --log-format text|json
           -h, --help               show this help
 

@@ -17,14 +17,15 @@ public final class ByteInput {
     public let name: String
 
     /// The size of one read.
-    public static let chunkSize = 256 * 1024
+    public static let chunkSize = 64 * 1024
 
-    /// Reads from `fd`, which the caller keeps open and closes.
-    public init(fd: Int32, name: String) {
+    /// Reads from `fd`, which the caller keeps open and closes, `chunkSize` bytes at a time (tests use
+    /// tiny chunks to cut references at every possible place).
+    public init(fd: Int32, name: String, chunkSize: Int = ByteInput.chunkSize) {
         self.fd = fd
         self.name = name
         self.ownsDescriptor = false
-        self.storage = .allocate(byteCount: Self.chunkSize, alignment: 16)
+        self.storage = .allocate(byteCount: max(chunkSize, 1), alignment: 16)
     }
 
     /// Opens `path` for reading.

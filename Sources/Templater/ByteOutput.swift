@@ -8,11 +8,12 @@ public final class ByteOutput {
     private let fd: Int32
     /// The name in error messages: a path, or `<stdout>`.
     public let name: String
-    /// When true, `write` discards its bytes (`check` runs the renderer without output).
+    /// When true, `flush` drops the buffered bytes (`check` runs the renderer without output); `write`
+    /// does not test it, so that the hot path has one branch.
     private let discarding: Bool
 
     /// The size of the buffer.
-    public static let bufferSize = 256 * 1024
+    public static let bufferSize = 64 * 1024
 
     /// Writes to `fd`, which the caller keeps open and closes.
     public init(fd: Int32, name: String) {
@@ -31,7 +32,7 @@ public final class ByteOutput {
         self.fd = -1
         self.name = name
         self.discarding = true
-        self.buffer = .allocate(byteCount: 1, alignment: 16)
+        self.buffer = .allocate(byteCount: 64 * 1024, alignment: 16)
     }
 
     deinit {
@@ -41,17 +42,34 @@ public final class ByteOutput {
     /// Appends `bytes`.
     @inline(__always)
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
-        if discarding || bytes.isEmpty { return }
-        if used + bytes.count > buffer.count {
-            try flush()
-            if bytes.count >= buffer.count {
-                try writeAll(fd, bytes, name: name)
-                return
-            }
+        guard let base = bytes.baseAddress else { return }
+        try write(base, count: bytes.count)
+    }
+
+    /// Appends the `count` bytes at `base`: a `memcpy` into the buffer when they fit, which is the
+    /// scanners' hot path (one call per run of text and per value).
+    @inline(__always)
+    public func write(_ base: UnsafeRawPointer, count: Int) throws(SystemError) {
+        if count <= buffer.count &- used {
+            (buffer.baseAddress.unsafelyUnwrapped + used).copyMemory(from: base, byteCount: count)
+            used &+= count
+        } else {
+            try writeSlowly(base, count: count)
         }
-        (buffer.baseAddress.unsafelyUnwrapped + used).copyMemory(
-            from: bytes.baseAddress.unsafelyUnwrapped, byteCount: bytes.count)
-        used += bytes.count
+    }
+
+    /// Appends bytes that do not fit in the buffer: flushes it, then buffers them or, when they are at
+    /// least a buffer long, writes them directly.
+    private func writeSlowly(_ base: UnsafeRawPointer, count: Int) throws(SystemError) {
+        try flush()
+        if count >= buffer.count {
+            if !discarding {
+                try writeAll(fd, UnsafeRawBufferPointer(start: base, count: count), name: name)
+            }
+            return
+        }
+        (buffer.baseAddress.unsafelyUnwrapped + used).copyMemory(from: base, byteCount: count)
+        used += count
     }
 
     /// Appends `bytes`.
@@ -67,17 +85,17 @@ public final class ByteOutput {
     /// Appends one byte.
     @inline(__always)
     public func write(byte: UInt8) throws(SystemError) {
-        if discarding { return }
         if used == buffer.count { try flush() }
         buffer[used] = byte
         used += 1
     }
 
-    /// Writes everything buffered.
+    /// Writes everything buffered (a discarding sink just empties its buffer).
     public func flush() throws(SystemError) {
-        if used == 0 || discarding { return }
+        if used == 0 { return }
         let pending = UnsafeRawBufferPointer(rebasing: buffer[0..<used])
         used = 0
+        if discarding { return }
         try writeAll(fd, pending, name: name)
     }
 }

@@ -151,7 +151,7 @@ private struct EnvFileScanner {
     private mutating func quoted(
         by quote: UInt8, escape: (inout EnvFileScanner) throws(TemplaterError) -> [UInt8]
     ) throws(TemplaterError) -> String {
-        let open = index
+        let open = position(at: index)
         index += 1
         var value: [UInt8] = []
         while let byte = peek() {
@@ -203,8 +203,11 @@ private struct EnvFileScanner {
     }
 
     private func error(_ message: String, at offset: Int) -> TemplaterError {
-        let position = self.position(at: offset)
-        return .diagnostics([
+        error(message, at: position(at: offset))
+    }
+
+    private func error(_ message: String, at position: Position) -> TemplaterError {
+        .diagnostics([
             Diagnostic(
                 .error,
                 at: SourceLocation(path: path, line: position.line, column: position.column),

@@ -54,9 +54,14 @@ struct FileRenderer {
                     }
                 }
                 guard let destination = file.destination else {
+                    // Streamed: constant memory. Nothing reaches stdout before the first buffer fills
+                    // (`ByteOutput.bufferSize`), so a template of ordinary size that fails leaves stdout
+                    // empty rather than half-written.
                     let output = ByteOutput(fd: 1, name: "<stdout>")
                     try renderer.render(input, to: output)
-                    do { try output.flush() } catch { throw .output(path: "<stdout>", error) }
+                    if !renderer.hasErrors {
+                        do { try output.flush() } catch { throw .output(path: "<stdout>", error) }
+                    }
                     rendered.append(RenderedFile(source: file.source, destination: "-"))
                     continue
                 }

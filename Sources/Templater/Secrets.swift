@@ -4,8 +4,7 @@ import Platform
 /// (in any case). Secret values never appear in any output but the rendered files.
 public func isSecretName(_ name: String) -> Bool {
     let upper = name.uppercased()
-    return upper.contains("PASSWORD") || upper.contains("SECRET") || upper.contains("TOKEN")
-        || upper.contains("KEY") || upper.contains("PASSWD")
+    return ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"].contains { upper.containsText($0) }
 }
 
 /// Applies the docker-library `file_env` convention to `environment`: every `X_FILE=path` supplies `X`

@@ -97,6 +97,7 @@ struct PostgresConversation: Conversation {
     private func verdict(forError body: [UInt8]) -> Verdict {
         var code = ""
         var message = ""
+        var detail = ""
         var index = 0
         while index < body.count, body[index] != 0 {
             let type = body[index]
@@ -106,10 +107,13 @@ struct PostgresConversation: Conversation {
             let value = String(decoding: body[min(start, end)..<end], as: UTF8.self)
             if type == UInt8(ascii: "C") { code = value }
             if type == UInt8(ascii: "M") { message = value }
+            if type == UInt8(ascii: "D") { detail = value }
             index = end + 1
         }
         let name = Self.conditionName(code).map { " " + $0 } ?? ""
-        let described = "\(message) (SQLSTATE \(code)\(name))"
+        // The detail says why (a standby: "Hot standby mode is disabled.").
+        let because = detail.isEmpty ? "" : ": " + detail
+        let described = "\(message)\(because) (SQLSTATE \(code)\(name))"
         switch code {
         case "57P03":
             return .notReady("\(peer): PostgreSQL is not accepting connections yet: \(described)")

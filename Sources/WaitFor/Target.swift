@@ -122,7 +122,7 @@ extension Target {
         guard !text.isEmpty else { throw TargetSyntax("the target is empty") }
         var scheme: String?
         var rest = Substring(text)
-        if let separator = text.firstRange(of: "://") {
+        if let separator = schemeSeparator(in: text) {
             scheme = text[..<separator.lowerBound].lowercased()
             rest = text[separator.upperBound...]
         }
@@ -132,10 +132,10 @@ extension Target {
             rest = rest[..<mark]
         }
         let parameters = try parseQuery(query)
-        let allowed: Set<String> = scheme == "http" ? ["timeout", "status"] : ["timeout"]
-        for (name, _) in parameters where !allowed.contains(name) {
-            let known = allowed.sorted().joined(separator: ", ")
-            throw TargetSyntax("unknown parameter '\(name)' (known here: \(known))")
+        // An HTTP URL keeps its own query (`/health?full=1`): only `status` and `timeout` are ours.
+        let isHTTP = scheme == "http"
+        if !isHTTP, let unknown = parameters.first(where: { $0.name != "timeout" }) {
+            throw TargetSyntax("unknown parameter '\(unknown.name)' (known here: timeout)")
         }
         var timeout: UInt64?
         if let value = parameters.last(where: { $0.name == "timeout" })?.value {
@@ -157,7 +157,11 @@ extension Target {
         case "http":
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             let (host, port) = try parseAuthority(rest[..<slash], defaultPort: 80)
-            let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+            var path = slash == rest.endIndex ? "/" : String(rest[slash...])
+            let kept = parameters.filter { $0.name != "timeout" && $0.name != "status" }
+            if !kept.isEmpty {
+                path += "?" + kept.map { $0.text }.joined(separator: "&")
+            }
             if path.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
                 throw TargetSyntax("the path must not contain spaces or line breaks")
             }
@@ -197,17 +201,20 @@ extension Target {
         return Target(check: check, timeout: timeout)
     }
 
-    /// `name=value&name=value`; a name without `=` has an empty value.
+    /// `name=value&name=value`; a name without `=` has an empty value; `text` is the pair as given.
     private static func parseQuery(_ query: Substring) throws(TargetSyntax) -> [(
-        name: String, value: String
+        name: String, value: String, text: String
     )] {
-        var result: [(name: String, value: String)] = []
+        var result: [(name: String, value: String, text: String)] = []
         for pair in query.split(separator: "&") {
             if let equals = pair.firstIndex(of: "=") {
                 result.append(
-                    (String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
+                    (
+                        String(pair[..<equals]), String(pair[pair.index(after: equals)...]),
+                        String(pair)
+                    ))
             } else {
-                result.append((String(pair), ""))
+                result.append((String(pair), "", String(pair)))
             }
         }
         return result
@@ -303,6 +310,19 @@ extension Target {
         return numbers[0]...numbers[numbers.count - 1]
     }
 
+    /// The first `://` in `text`. A plain loop: `firstRange(of:)` would link the standard library's
+    /// regex engine, 1.3 MB of a static binary that must stay under 8 MiB.
+    static func schemeSeparator(in text: String) -> Range<String.Index>? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text[index...].hasPrefix("://") {
+                return index..<text.index(index, offsetBy: 3)
+            }
+            index = text.index(after: index)
+        }
+        return nil
+    }
+
     private static func isHostCharacter(_ character: Character) -> Bool {
         character.isASCII
             && (character.isLetter || character.isNumber || character == "-"
@@ -311,7 +331,7 @@ extension Target {
 
     /// `text` with the password of a `user:password@` part replaced by `***`.
     static func redacted(_ text: String) -> String {
-        guard let separator = text.firstRange(of: "://") else { return text }
+        guard let separator = schemeSeparator(in: text) else { return text }
         let rest = text[separator.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         guard let at = rest[..<authorityEnd].lastIndex(of: "@"),

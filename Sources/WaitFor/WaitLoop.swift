@@ -50,11 +50,15 @@ final class WaitLoop {
         self.start = start
         probes = targets.map { target in
             // A timeout of 0 (global or per target) means no timeout, as for wait-for-it.
-            let timeout = target.timeout ?? options.timeout
+            // Durations are capped at DurationFormat.maximum, so no sum below can overflow.
+            let timeout = (target.timeout ?? options.timeout).map {
+                min($0, DurationFormat.maximum)
+            }
             let deadline = timeout.flatMap { $0 == 0 ? nil : start + $0 }
             return TargetProbe(
                 target: target, deadline: once ? nil : deadline,
-                connectTimeout: max(options.connectTimeout, 1_000_000), start: start)
+                connectTimeout: min(max(options.connectTimeout, 1_000_000), DurationFormat.maximum),
+                start: start)
         }
     }
 

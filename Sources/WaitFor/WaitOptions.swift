@@ -54,7 +54,7 @@ public struct WaitOptions: Sendable, Equatable {
     /// The interval after an attempt that started `elapsed` nanoseconds into the wait, when the
     /// previous interval was `previous` (nil for the first).
     func nextInterval(elapsed: UInt64, previous: UInt64?) -> UInt64 {
-        if let interval { return max(interval, Self.minimumInterval) }
+        if let interval { return min(max(interval, Self.minimumInterval), DurationFormat.maximum) }
         guard elapsed >= Self.fastPhase, let previous else { return Self.minimumInterval }
         return min(previous + previous / 2, Self.slowestDefaultInterval)
     }

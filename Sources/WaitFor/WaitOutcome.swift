@@ -13,13 +13,23 @@ public enum WaitOutcome: Sendable, Equatable {
 
     /// The exit code of a wait (SPEC §1): 0, 124 (not ready in time), 69 (unavailable) or 128+n.
     ///
-    /// `--once` maps everything but `.ready` and `.interrupted` to 1 instead.
+    /// `--once` and health checks use `probeExitCode` instead.
     public var exitCode: Int32 {
         switch self {
         case .ready: return ExitCode.success
         case .notReady: return ExitCode.timeout
         case .unavailable: return ExitCode.unavailable
         case .interrupted(let signal): return ExitCode.signaled(signal)
+        }
+    }
+
+    /// The exit code of a single probe round (`wait-for --once`, `entrypoint healthcheck`): 0 when
+    /// ready, 128+n when interrupted, 1 otherwise (Docker's HEALTHCHECK reads 0 and 1 only).
+    public var probeExitCode: Int32 {
+        switch self {
+        case .ready: return ExitCode.success
+        case .interrupted(let signal): return ExitCode.signaled(signal)
+        case .notReady, .unavailable: return ExitCode.failure
         }
     }
 }

@@ -265,6 +265,6 @@ public final class StubServer: @unchecked Sendable {
 }
 
 /// `strerror(errno)`.
-func errnoText() -> String {
+private func errnoText() -> String {
     String(cString: strerror(errno))
 }

@@ -77,6 +77,23 @@ import Testing
             "\(behaviour)")
     }
 
+    @Test func postgresDetailSaysWhy() {
+        var conversation = PostgresConversation(peer: "p", user: "u", database: "d")
+        _ = conversation.opening()
+        _ = conversation.receive([UInt8(ascii: "N")])
+        var body: [UInt8] = Array("SFATAL".utf8) + [0] + Array("C57P03".utf8) + [0]
+        body += Array("Mthe database system is not accepting connections".utf8) + [0]
+        body += Array("DHot standby mode is disabled.".utf8) + [0, 0]
+        let answer = [UInt8(ascii: "E")] + bigEndian32(UInt32(body.count + 4)) + body
+        #expect(
+            conversation.receive(answer)
+                == .done(
+                    .notReady(
+                        "p: PostgreSQL is not accepting connections yet: the database system is not "
+                            + "accepting connections: Hot standby mode is disabled. (SQLSTATE 57P03 "
+                            + "cannot_connect_now)"), farewell: []))
+    }
+
     @Test func postgresErrorSplitAcrossReads() {
         var conversation = PostgresConversation(peer: "p", user: "u", database: "d")
         _ = conversation.opening()

@@ -28,6 +28,11 @@ import WaitFor
             .http(host: "::1", port: 81, path: "/", statuses: 204...204), "http://[::1]:81/"
         ),
         (
+            "http keeps its own query", "http://web/health?full=1&status=204&verbose",
+            .http(host: "web", port: 80, path: "/health?full=1&verbose", statuses: 204...204),
+            "http://web/health?full=1&verbose"
+        ),
+        (
             "unix socket", "unix:///run/app.sock", .unixSocket(path: "/run/app.sock"),
             "unix:///run/app.sock"
         ),
