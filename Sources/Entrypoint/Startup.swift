@@ -185,6 +185,6 @@ public func shellQuoted(_ words: [String]) -> String {
                     || "-_./:=@%+,".unicodeScalars.contains(scalar)
             }
         if plain { return word }
-        return "'" + word.replacingAll("'", with: "'\\''") + "'"
+        return "'" + word.replacingText("'", with: "'\\''") + "'"
     }.joined(separator: " ")
 }
