@@ -35,7 +35,7 @@ public enum InitSupervisor {
         }
         if let failure { throw .exec(failure) }
         handTerminal(to: child)
-        log.info("started \(command[0]) as pid \(child) (init mode, pid \(getpid()))")
+        log.info("started \(command[0]) as pid \(child) (init mode, pid \(processID()))")
 
         let waitedFor = forwardedSignals + [SIGCHLD]
         while true {

@@ -66,11 +66,15 @@ public struct Startup {
         if let user, try UserSwitch.apply(user, log: log) {
             environment["HOME"] = user.home
         }
-        try stopIfInterrupted()
         if configuration.initMode {
             return try InitSupervisor.run(configuration.command, environment: environment, log: log)
         }
-        log.info("exec \(shellQuoted(configuration.command)) (pid \(getpid()))")
+        // From here a SIGTERM stays pending instead of reaching the pipe after the last look at it:
+        // execInPlace resets the handlers and then unblocks, so a late one ends the process with its
+        // default action rather than being lost while the server starts.
+        blockSignals([SIGTERM, SIGINT])
+        try stopIfInterrupted()
+        log.info("exec \(shellQuoted(configuration.command)) (pid \(processID()))")
         throw .exec(execInPlace(configuration.command, environment: environment))
     }
 

@@ -118,6 +118,14 @@ let forwardedSignals: [Int32] = (Int32(1)...64).filter {
         $0)
 }
 
+/// `sigaction(signal, SIG_DFL)`.
+func resetToDefault(_ signal: Int32) {
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = SIG_DFL
+    sigemptyset(&action.sa_mask)
+    _ = sigaction(signal, &action, nil)
+}
+
 /// Blocks `signals` in the calling thread with `pthread_sigmask(2)` (the process is single-threaded:
 /// the entrypoint never starts Dispatch or Swift-concurrency threads).
 func blockSignals(_ signals: [Int32]) {
@@ -163,6 +171,9 @@ public func signalName(_ signal: Int32) -> String {
     ]
     return names[signal] ?? "signal \(signal)"
 }
+
+/// `getpid(2)`, for log lines.
+func processID() -> pid_t { getpid() }
 
 // MARK: - Terminal
 
@@ -230,6 +241,11 @@ struct FileFacts {
     var isDirectory: Bool
     /// Some execute bit is set.
     var hasExecuteBit: Bool
+}
+
+/// Whether `path` is a directory (`stat(2)`, symbolic links followed).
+public func isDirectory(_ path: String) -> Bool {
+    (try? fileFacts(path))?.isDirectory ?? false
 }
 
 /// `stat(2)` on `path`.
