@@ -50,7 +50,7 @@ func spawnProcess(
 }
 
 /// How a child process ended.
-public enum TerminationStatus: Equatable, Sendable {
+public enum TerminationStatus: Equatable, Sendable, CustomStringConvertible {
     /// It called `exit` with this status.
     case exited(Int32)
     /// It was killed by this signal.
@@ -61,6 +61,14 @@ public enum TerminationStatus: Equatable, Sendable {
         switch self {
         case .exited(let status): return status
         case .signaled(let signal): return ExitCode.signaled(signal)
+        }
+    }
+
+    /// `exit status 3`, `killed by SIGTERM`.
+    public var description: String {
+        switch self {
+        case .exited(let status): return "exit status \(status)"
+        case .signaled(let signal): return "killed by \(signalName(signal))"
         }
     }
 
