@@ -55,9 +55,10 @@ public enum VariableLister {
                         Occurrence(
                             name: String(decoding: name, as: UTF8.self),
                             location: location(lexer.position(at: offset))))
-                case .bracedReference(let bytes, let offset):
+                case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
                     do throws(SyntaxError) {
-                        collect(try Parser.parseBraced(Array(bytes), at: lexer.position(at: offset)))
+                        collect(
+                            try Parser.parseBraced(Array(bytes), at: lexer.position(at: offset)))
                     } catch {
                         problems.append(
                             Diagnostic(
