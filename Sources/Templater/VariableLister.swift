@@ -19,16 +19,7 @@ public enum VariableLister {
         var result: [Occurrence] = []
         var problems: [Diagnostic] = []
         for file in files {
-            let input: ByteInput
-            if file.source == "-" {
-                input = ByteInput(fd: 0, name: "<stdin>")
-            } else {
-                do {
-                    input = try ByteInput(path: file.source)
-                } catch {
-                    throw .input(path: file.source, error)
-                }
-            }
+            let input = try file.open()
             var lexer = Lexer(input)
             func location(_ position: Position) -> SourceLocation {
                 SourceLocation(path: input.name, line: position.line, column: position.column)
