@@ -10,7 +10,10 @@ public enum Token {
     case dollar
     /// `$NAME`; the buffer holds the name.
     case bareReference(name: UnsafeRawBufferPointer, offset: Int)
-    /// `${...}` up to its matching `}`; the buffer holds the whole reference, `${` and `}` included.
+    /// `${NAME}`: the name, and the whole reference's text.
+    case bracedName(name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer, offset: Int)
+    /// `${...}` with an operator, up to its matching `}`; the buffer holds the whole reference, `${` and
+    /// `}` included.
     case bracedReference(UnsafeRawBufferPointer, offset: Int)
     /// `${...` without its `}` before the end of the input; the buffer holds the rest of the input.
     case unterminated(UnsafeRawBufferPointer, offset: Int)
@@ -25,6 +28,9 @@ public enum Token {
 /// longer.
 public struct Lexer {
     private let input: ByteInput
+    /// The current window of the input, cached: `input.window` after the last read.
+    private var base: UnsafeRawPointer
+    private var count: Int
     /// The first byte of the window not handed out yet.
     private var cursor = 0
     /// Lines and columns are known up to this index of the window.
@@ -34,6 +40,9 @@ public struct Lexer {
     /// Scans `input`.
     public init(_ input: ByteInput) {
         self.input = input
+        let window = input.window
+        self.base = window.baseAddress ?? UnsafeRawPointer(bitPattern: 1).unsafelyUnwrapped
+        self.count = window.count
     }
 
     /// The line and column of byte `offset` of the template. Offsets must not decrease from one call to
@@ -42,96 +51,105 @@ public struct Lexer {
         let index = offset - input.offset
         if index > counted {
             countedPosition = countedPosition.advanced(
-                over: UnsafeRawBufferPointer(rebasing: input.window[counted..<index]))
+                over: UnsafeRawBufferPointer(start: base + counted, count: index - counted))
             counted = index
         }
         return countedPosition
     }
 
     /// The next token, or nil at the end of the input.
+    @inline(__always)
     public mutating func next() throws(SystemError) -> Token? {
-        if cursor == input.window.count {
+        if cursor == count {
             guard try more() else { return nil }
         }
-        let window = input.window
-        let rest = UnsafeRawBufferPointer(rebasing: window[cursor...])
-        guard let base = rest.baseAddress else { return nil }
-        guard let dollar = memchr(base, 0x24, rest.count) else {
-            cursor = window.count
-            return .text(rest)
+        let start = base + cursor
+        guard let dollar = memchr(start, 0x24, count - cursor) else {
+            let text = UnsafeRawBufferPointer(start: start, count: count - cursor)
+            cursor = count
+            return .text(text)
         }
-        let length = base.distance(to: UnsafeRawPointer(dollar))
+        let length = start.distance(to: UnsafeRawPointer(dollar))
         if length > 0 {
             cursor += length
-            return .text(UnsafeRawBufferPointer(rebasing: rest[0..<length]))
+            return .text(UnsafeRawBufferPointer(start: start, count: length))
         }
         return try reference()
     }
 
+    /// The byte at window index `index`.
+    @inline(__always)
+    private func byte(_ index: Int) -> UInt8 {
+        base.load(fromByteOffset: index, as: UInt8.self)
+    }
+
     /// The token at the `$` at `cursor`.
+    @inline(__always)
     private mutating func reference() throws(SystemError) -> Token {
-        let start = cursor
-        guard try ensure(2) else {
-            cursor = input.window.count
-            return .text(UnsafeRawBufferPointer(rebasing: input.window[start...]))
+        if cursor + 2 > count {
+            guard try ensure(2) else {
+                let text = UnsafeRawBufferPointer(start: base + cursor, count: count - cursor)
+                cursor = count
+                return .text(text)
+            }
         }
         let offset = input.offset + cursor
-        let second = input.window[cursor + 1]
-        if second == 0x24 {
-            cursor += 2
-            return .dollar
+        let second = byte(cursor + 1)
+        if second == 0x7B {
+            // The common case first: `${NAME}`.
+            var end = cursor + 2
+            if end < count && isNameStart(byte(end)) {
+                end += 1
+                while end < count && isNameByte(byte(end)) { end += 1 }
+                if end < count && byte(end) == 0x7D {
+                    let text = UnsafeRawBufferPointer(start: base + cursor, count: end + 1 - cursor)
+                    let name = UnsafeRawBufferPointer(
+                        start: base + cursor + 2, count: end - cursor - 2)
+                    cursor = end + 1
+                    return .bracedName(name: name, text: text, offset: offset)
+                }
+            }
+            return try braced(offset: offset)
         }
         if isNameStart(second) {
             var end = 2
             while true {
-                let window = input.window
-                while cursor + end < window.count && isNameByte(window[cursor + end]) { end += 1 }
-                if cursor + end < window.count { break }
+                while cursor + end < count && isNameByte(byte(cursor + end)) { end += 1 }
+                if cursor + end < count { break }
                 if !(try ensure(end + 1)) { break }
             }
-            let name = UnsafeRawBufferPointer(rebasing: input.window[(cursor + 1)..<(cursor + end)])
+            let name = UnsafeRawBufferPointer(start: base + cursor + 1, count: end - 1)
             cursor += end
             return .bareReference(name: name, offset: offset)
         }
-        if second == 0x7B {
-            return try braced(offset: offset)
+        if second == 0x24 {
+            cursor += 2
+            return .dollar
         }
         cursor += 1
-        return .text(UnsafeRawBufferPointer(rebasing: input.window[start..<cursor]))
+        return .text(UnsafeRawBufferPointer(start: base + cursor - 1, count: 1))
     }
 
     /// Finds the `}` matching the `${` at `cursor`.
     private mutating func braced(offset: Int) throws(SystemError) -> Token {
-        // The common case first: `${NAME}`.
-        let whole = input.window
-        var end = cursor + 2
-        if end < whole.count && isNameStart(whole[end]) {
-            end += 1
-            while end < whole.count && isNameByte(whole[end]) { end += 1 }
-            if end < whole.count && whole[end] == 0x7D {
-                let text = UnsafeRawBufferPointer(rebasing: whole[cursor...end])
-                cursor = end + 1
-                return .bracedReference(text, offset: offset)
-            }
-        }
         var index = 2
         var depth = 1
         while true {
-            let window = UnsafeRawBufferPointer(rebasing: input.window[cursor...])
-            scanning: while index < window.count {
-                switch window[index] {
+            scanning: while cursor + index < count {
+                switch byte(cursor + index) {
                 case 0x5C:  // `\` escapes the next byte
                     index += 2
                 case 0x24:  // `$`: `${` nests, `$$` is a literal `$`
-                    guard index + 1 < window.count else { break scanning }
-                    let next = window[index + 1]
+                    guard cursor + index + 1 < count else { break scanning }
+                    let next = byte(cursor + index + 1)
                     index += next == 0x7B || next == 0x24 ? 2 : 1
                     if next == 0x7B { depth += 1 }
                 case 0x7D:
                     depth -= 1
                     if depth == 0 {
+                        let text = UnsafeRawBufferPointer(start: base + cursor, count: index + 1)
                         cursor += index + 1
-                        return .bracedReference(UnsafeRawBufferPointer(rebasing: window[0...index]), offset: offset)
+                        return .bracedReference(text, offset: offset)
                     }
                     index += 1
                 default:
@@ -139,16 +157,16 @@ public struct Lexer {
                 }
             }
             if !(try more()) {
-                let rest = UnsafeRawBufferPointer(rebasing: input.window[cursor...])
-                cursor = input.window.count
+                let rest = UnsafeRawBufferPointer(start: base + cursor, count: count - cursor)
+                cursor = count
                 return .unterminated(rest, offset: offset)
             }
         }
     }
 
-    /// Reads until the window holds at least `count` bytes from `cursor`; false if the input ends first.
-    private mutating func ensure(_ count: Int) throws(SystemError) -> Bool {
-        while input.window.count - cursor < count {
+    /// Reads until the window holds at least `needed` bytes from `cursor`; false if the input ends first.
+    private mutating func ensure(_ needed: Int) throws(SystemError) -> Bool {
+        while count - cursor < needed {
             if !(try more()) { return false }
         }
         return true
@@ -161,6 +179,10 @@ public struct Lexer {
         input.consume(cursor)
         cursor = 0
         counted = 0
-        return try input.refill()
+        let added = try input.refill()
+        let window = input.window
+        base = window.baseAddress ?? base
+        count = window.count
+        return added
     }
 }

@@ -48,7 +48,9 @@ final class NameCache {
             let slot = slots[index]
             if slot.nameOffset < 0 { return nil }
             if slot.hash == hash && slot.nameCount == name.count
-                && memcmp(names.base + slot.nameOffset, name.baseAddress.unsafelyUnwrapped, name.count) == 0
+                && memcmp(
+                    names.base + slot.nameOffset, name.baseAddress.unsafelyUnwrapped, name.count)
+                    == 0
             {
                 return index
             }
@@ -70,11 +72,14 @@ final class NameCache {
     /// The value bytes cached in slot `index`.
     @inline(__always)
     func value(at index: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: values.base + slots[index].valueOffset, count: slots[index].valueCount)
+        UnsafeRawBufferPointer(
+            start: values.base + slots[index].valueOffset, count: slots[index].valueCount)
     }
 
     /// Caches `resolution` (and `value`'s bytes) for `name`, which must not be cached yet.
-    func insert(_ name: UnsafeRawBufferPointer, hash: UInt64, _ resolution: Resolution, value: String) {
+    func insert(
+        _ name: UnsafeRawBufferPointer, hash: UInt64, _ resolution: Resolution, value: String
+    ) {
         if (count + 1) * 4 > slots.count * 3 { grow() }
         var slot = Slot(hash: hash, nameOffset: names.count, nameCount: name.count)
         names.append(name)
@@ -121,16 +126,30 @@ final class NameCache {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(name.count)
         var index = 0
         while index + 8 <= name.count {
-            hash = (hash ^ base.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            hash =
+                (hash ^ base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                &* 0xFF51_AFD7_ED55_8CCD
             hash ^= hash >> 29
             index += 8
         }
+        // The last 0-7 bytes in at most three loads.
         var tail: UInt64 = 0
+        var remaining = name.count - index
         var shift: UInt64 = 0
-        while index < name.count {
+        if remaining >= 4 {
+            tail = UInt64(base.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+            index += 4
+            remaining -= 4
+            shift = 32
+        }
+        if remaining >= 2 {
+            tail |= UInt64(base.loadUnaligned(fromByteOffset: index, as: UInt16.self)) << shift
+            index += 2
+            remaining -= 2
+            shift += 16
+        }
+        if remaining == 1 {
             tail |= UInt64(base.load(fromByteOffset: index, as: UInt8.self)) << shift
-            shift += 8
-            index += 1
         }
         hash = (hash ^ tail) &* 0xC4CE_B9FE_1A85_EC53
         return hash ^ (hash >> 32)
@@ -153,7 +172,9 @@ private struct ByteStore {
             base = grown
             capacity = bigger
         }
-        if let source = bytes.baseAddress { (base + count).copyMemory(from: source, byteCount: bytes.count) }
+        if let source = bytes.baseAddress {
+            (base + count).copyMemory(from: source, byteCount: bytes.count)
+        }
         count += bytes.count
     }
 

@@ -64,7 +64,9 @@ public struct Renderer {
 
     /// Writes one token's rendering.
     @inline(__always)
-    private mutating func emit(_ token: Token, lexer: inout Lexer, to output: ByteOutput) throws(SystemError) {
+    private mutating func emit(_ token: Token, lexer: inout Lexer, to output: ByteOutput)
+        throws(SystemError)
+    {
         switch token {
         case .text(let bytes):
             if errorCount == 0 { try output.write(bytes) }
@@ -79,11 +81,9 @@ public struct Renderer {
                 return
             }
             try simple(name: name, text: nil, offset: offset, lexer: &lexer, to: output)
+        case .bracedName(let name, let text, let offset):
+            try simple(name: name, text: text, offset: offset, lexer: &lexer, to: output)
         case .bracedReference(let text, let offset):
-            if let name = simpleName(text) {
-                try simple(name: name, text: text, offset: offset, lexer: &lexer, to: output)
-                return
-            }
             let reference: Reference
             do throws(SyntaxError) {
                 reference = try Parser.parseBraced(Array(text), at: lexer.position(at: offset))
@@ -126,9 +126,10 @@ public struct Renderer {
                 }
                 let reference = Reference(
                     name: String(decoding: name, as: UTF8.self), braced: false, operation: .value,
-                    position: shifted(lexer.position(at: offset), by: origin), text: [0x24] + Array(name))
+                    position: shifted(lexer.position(at: offset), by: origin),
+                    text: [0x24] + Array(name))
                 collector.append(expand(reference), verbatim: reference.text)
-            case .bracedReference(let bytes, let offset):
+            case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
                 do throws(SyntaxError) {
                     let reference = try Parser.parseBraced(
                         Array(bytes), at: shifted(lexer.position(at: offset), by: origin))
@@ -151,23 +152,11 @@ public struct Renderer {
 
     // MARK: - The fast path
 
-    /// The name of `${NAME}` when that is all `text` is.
-    @inline(__always)
-    private func simpleName(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        let count = text.count
-        guard count >= 4, isNameStart(text[2]) else { return nil }
-        var index = 3
-        while index < count - 1 {
-            if !isNameByte(text[index]) { return nil }
-            index += 1
-        }
-        return UnsafeRawBufferPointer(rebasing: text[2..<(count - 1)])
-    }
-
     /// `$NAME` or `${NAME}`: `text` is the whole reference (nil for bare references: `$` + name).
     @inline(__always)
     private mutating func simple(
-        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, offset: Int, lexer: inout Lexer,
+        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, offset: Int,
+        lexer: inout Lexer,
         to output: ByteOutput
     ) throws(SystemError) {
         let hash = NameCache.hash(name)
@@ -201,7 +190,8 @@ public struct Renderer {
             case .keep: if writing { try writeVerbatim(name: name, text: text, to: output) }
             case .error:
                 reportUnset(
-                    String(decoding: name, as: UTF8.self), braced: text != nil, at: lexer.position(at: offset))
+                    String(decoding: name, as: UTF8.self), braced: text != nil,
+                    at: lexer.position(at: offset))
             }
         }
     }

@@ -19,16 +19,7 @@ public enum VariableLister {
         var result: [Occurrence] = []
         var problems: [Diagnostic] = []
         for file in files {
-            let input: ByteInput
-            if file.source == "-" {
-                input = ByteInput(fd: 0, name: "<stdin>")
-            } else {
-                do {
-                    input = try ByteInput(path: file.source)
-                } catch {
-                    throw .input(path: file.source, error)
-                }
-            }
+            let input = try file.open()
             var lexer = Lexer(input)
             func location(_ position: Position) -> SourceLocation {
                 SourceLocation(path: input.name, line: position.line, column: position.column)
@@ -55,9 +46,10 @@ public enum VariableLister {
                         Occurrence(
                             name: String(decoding: name, as: UTF8.self),
                             location: location(lexer.position(at: offset))))
-                case .bracedReference(let bytes, let offset):
+                case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
                     do throws(SyntaxError) {
-                        collect(try Parser.parseBraced(Array(bytes), at: lexer.position(at: offset)))
+                        collect(
+                            try Parser.parseBraced(Array(bytes), at: lexer.position(at: offset)))
                     } catch {
                         problems.append(
                             Diagnostic(
