@@ -400,7 +400,9 @@ def main():
     def interrupted(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
+    # Explicitly for SIGINT too: started in the background by a script, it begins ignored.
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     run = Run()
     started = time.monotonic()
     try:
