@@ -3,8 +3,32 @@ import Platform
 /// Whether a variable's name marks its value as secret: it contains PASSWORD, SECRET, TOKEN or KEY
 /// (in any case). Secret values never appear in any output but the rendered files.
 public func isSecretName(_ name: String) -> Bool {
-    let upper = name.uppercased()
-    return ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"].contains { upper.containsText($0) }
+    // Called for every variable at start-up: compare bytes in place (ASCII case folded), no allocation.
+    var name = name
+    return name.withUTF8 { bytes in
+        secretMarkers.contains { marker in containsFolded(bytes, marker) }
+    }
+}
+
+/// The upper-case words that make a name secret.
+private let secretMarkers: [[UInt8]] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY"].map {
+    Array($0.utf8)
+}
+
+/// Whether `marker` (upper case ASCII) occurs in `bytes`, ignoring ASCII case.
+private func containsFolded(_ bytes: UnsafeBufferPointer<UInt8>, _ marker: [UInt8]) -> Bool {
+    guard bytes.count >= marker.count else { return false }
+    for start in 0...(bytes.count - marker.count) {
+        var index = 0
+        while index < marker.count {
+            let byte = bytes[start + index]
+            let upper = byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte
+            if upper != marker[index] { break }
+            index += 1
+        }
+        if index == marker.count { return true }
+    }
+    return false
 }
 
 /// Applies the docker-library `file_env` convention to `environment`: every `X_FILE=path` supplies `X`
