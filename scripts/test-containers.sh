@@ -398,8 +398,12 @@ check_post() {
         fail "POST / through HAProxy answered '$answer', not a redirect to the new post"
         return
     fi
-    if curl -fsS --max-time 10 "$location" | grep -qF "$marker" &&
-        curl -fsS --max-time 10 "$haproxy_url/" | grep -qF "$marker"; then
+    # Whole answers, then grep: `grep -q` ends at the first match, and pipefail would count the
+    # writer's SIGPIPE as a failure.
+    local detail board
+    detail=$(curl -fsS --max-time 10 "$location" || true)
+    board=$(curl -fsS --max-time 10 "$haproxy_url/" || true)
+    if grep -qF "$marker" <<<"$detail" && grep -qF "$marker" <<<"$board"; then
         pass "a post created through HAProxy is read back (${location#"$haproxy_url"}, and on the board)"
     else
         fail "the post created through HAProxy ($location) does not read back"
@@ -465,13 +469,15 @@ for service in haproxy nginx apache app db; do
     docker stop "$id" >/dev/null
     took=$((($(date +%s%N) - begin) / 1000000))
     state=$(docker inspect --format '{{.State.ExitCode}} {{.State.OOMKilled}}' "$id")
-    if [[ "$state" == "0 false" ]] && ((took < 5000)) && docker logs "$id" 2>&1 | grep -qF "${graceful[$service]}"; then
+    docker logs "$id" >"$work/log" 2>&1
+    if [[ "$state" == "0 false" ]] && ((took < 5000)) && grep -qF "${graceful[$service]}" "$work/log"; then
         pass "$service: docker stop (${signal:-SIGTERM}) -> exit 0 in ${took} ms, '${graceful[$service]}'"
     else
         fail "$service: docker stop (${signal:-SIGTERM}) -> exit status/OOM '$state' in ${took} ms (a graceful exit is 0 within 5000 ms, logging '${graceful[$service]}')"
-        docker logs --tail 8 "$id" 2>&1 | sed 's/^/    /'
+        tail -n 8 "$work/log" | sed 's/^/    /'
     fi
 done
+rm -f "$work/log"
 
 # ----------------------------------------------------------------------------------------------
 # Secrets: no secret's value in any container's log or `docker inspect`.
