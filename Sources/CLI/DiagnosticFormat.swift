@@ -42,26 +42,6 @@ public enum DiagnosticFormat: String, CaseIterable {
     }
 }
 
-/// A JSON string literal (RFC 8259 escapes; other characters as UTF-8).
-func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default:
-            result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
-}
-
 /// The message part of a GitHub workflow command: `%`, CR and LF escaped.
 func githubData(_ text: String) -> String {
     var result = ""

@@ -327,8 +327,7 @@ struct EntrypointOptions {
         ]
         guard names.contains(where: { value($0) != nil }) else { return }
         let directory = value("NGINX_ENVSUBST_TEMPLATE_DIR") ?? "/etc/nginx/templates"
-        var info = stat()
-        guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+        guard isDirectory(directory) else {
             notes.append(
                 "NGINX_ENVSUBST_TEMPLATE_DIR: \(directory) is not a directory; no templates")
             return

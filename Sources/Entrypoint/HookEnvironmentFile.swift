@@ -72,11 +72,12 @@ public struct HookEnvironmentFile {
             let number = index + 1
             index += 1
             if line.trimmingBlanks().isEmpty { continue }
-            if let marker = line.range(of: "<<"),
-                line.firstIndex(of: "=").map({ $0 > marker.lowerBound }) ?? true
+            let bytes = Array(line.utf8)
+            if let marker = line.utf8Offset(of: "<<"),
+                bytes.firstIndex(of: UInt8(ascii: "=")).map({ $0 > marker }) ?? true
             {
-                let name = String(line[..<marker.lowerBound])
-                let delimiter = String(line[marker.upperBound...])
+                let name = String(decoding: bytes[..<marker], as: UTF8.self)
+                let delimiter = String(decoding: bytes[(marker + 2)...], as: UTF8.self)
                 guard isVariableName(name) else {
                     throw .hookEnvironment(hook: hook, line: number, reason: "not a variable name")
                 }
@@ -116,19 +117,5 @@ func isVariableName(_ name: String) -> Bool {
     guard let first = name.utf8.first, !(first >= 0x30 && first <= 0x39) else { return false }
     return name.utf8.allSatisfy {
         ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7a) || $0 == 0x5f
-    }
-}
-
-extension String {
-    /// The first range of `target` in the string (no Foundation here).
-    func range(of target: String) -> Range<String.Index>? {
-        var start = startIndex
-        while start < endIndex {
-            if self[start...].hasPrefix(target) {
-                return start..<index(start, offsetBy: target.count)
-            }
-            start = index(after: start)
-        }
-        return nil
     }
 }

@@ -45,6 +45,7 @@ struct HookRunner {
         var abort: Int32?
         while true {
             if let (_, status) = reapWithoutBlocking(pid) {
+                reapOrphans()
                 if abort != nil || timedOut {
                     // Whatever the hook left in its group goes too.
                     sendSignal(SIGKILL, toGroup: pid)
@@ -83,6 +84,15 @@ struct HookRunner {
             if let killAt { wake = min(wake, killAt) }
             let milliseconds = wake > now ? Int32(min((wake - now + 999_999) / 1_000_000, 1000)) : 0
             waitForSignalPipe(milliseconds: milliseconds)
+        }
+    }
+
+    /// Reaps children that are not the hook: processes a hook left behind are re-parented to the
+    /// entrypoint when it is PID 1, and would stay zombies until the server (which does not know
+    /// them) reaps them.
+    private func reapOrphans() {
+        while let (pid, status) = reapWithoutBlocking(-1) {
+            log.debug("reaped orphan pid \(pid) (\(status))")
         }
     }
 }

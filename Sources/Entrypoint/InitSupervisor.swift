@@ -35,7 +35,7 @@ public enum InitSupervisor {
         }
         if let failure { throw .exec(failure) }
         handTerminal(to: child)
-        log.info("started \(command[0]) as pid \(child) (init mode, pid \(getpid()))")
+        log.info("started \(command[0]) as pid \(child) (init mode, pid \(processID()))")
 
         let waitedFor = forwardedSignals + [SIGCHLD]
         while true {
@@ -48,18 +48,11 @@ public enum InitSupervisor {
             }
             while let (pid, status) = reapWithoutBlocking(-1) {
                 if pid == child {
-                    log.info("\(command[0]) (pid \(child)) ended: \(describe(status))")
+                    log.info("\(command[0]) (pid \(child)) ended: \(status)")
                     return status.exitCode
                 }
-                log.debug("reaped orphan pid \(pid) (\(describe(status)))")
+                log.debug("reaped orphan pid \(pid) (\(status))")
             }
-        }
-    }
-
-    private static func describe(_ status: TerminationStatus) -> String {
-        switch status {
-        case .exited(let code): return "exit status \(code)"
-        case .signaled(let signal): return "killed by \(signalName(signal))"
         }
     }
 }

@@ -22,10 +22,7 @@ public enum Interruption {
 
     /// Puts SIGCHLD back to its default disposition and drops what it left in the pipe.
     static func stopWatchingChildren() {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = SIG_DFL
-        sigemptyset(&action.sa_mask)
-        _ = sigaction(SIGCHLD, &action, nil)
+        resetToDefault(SIGCHLD)
         _ = check()
     }
 

@@ -1,10 +1,34 @@
+import Platform
 import Templater
 
 extension Startup {
-    /// Phase 2: every template rendered atomically, all-or-nothing.
-    func renderTemplates(_ environment: [String: String]) throws(EntrypointError) {
-        guard configuration.templates.isEmpty else {
-            throw .usage("rendering waits for the Templater's renderFiles")
+    /// Phase 2: every `--template` rendered with the templater, atomically and all-or-nothing across
+    /// all of them (temporary files beside the outputs, renamed only when every template rendered), so
+    /// a missing variable leaves every old config untouched. One log line per file written.
+    func renderTemplates(_ secrets: Secrets) throws(EntrypointError) {
+        guard !configuration.templates.isEmpty else { return }
+        let jobs = configuration.templates.map {
+            RenderJob(source: $0.source, destination: $0.destination)
+        }
+        let options = OutputOptions(
+            suffix: configuration.suffix, mode: configuration.mode.map { mode_t($0) })
+        let rendered: [RenderedFile]
+        do throws(TemplaterError) {
+            rendered = try renderFiles(
+                jobs, policy: configuration.policy,
+                variables: Variables(
+                    secrets.environment, secretNames: Set(secrets.files.map(\.name))),
+                options: options)
+        } catch {
+            throw .templates(error)
+        }
+        for file in rendered {
+            log.info("rendered \(file.source) -> \(file.destination)")
+        }
+        if rendered.isEmpty {
+            log.info(
+                "no templates found in \(configuration.templates.map(\.source).joined(separator: ", "))"
+            )
         }
     }
 }

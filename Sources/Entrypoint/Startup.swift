@@ -57,7 +57,7 @@ public struct Startup {
         }
 
         try stopIfInterrupted()
-        try renderTemplates(secrets.environment)
+        try renderTemplates(secrets)
         try stopIfInterrupted()
         try waitForTargets()
         try stopIfInterrupted()
@@ -66,11 +66,15 @@ public struct Startup {
         if let user, try UserSwitch.apply(user, log: log) {
             environment["HOME"] = user.home
         }
-        try stopIfInterrupted()
         if configuration.initMode {
             return try InitSupervisor.run(configuration.command, environment: environment, log: log)
         }
-        log.info("exec \(shellQuoted(configuration.command)) (pid \(getpid()))")
+        // From here a SIGTERM stays pending instead of reaching the pipe after the last look at it:
+        // execInPlace resets the handlers and then unblocks, so a late one ends the process with its
+        // default action rather than being lost while the server starts.
+        blockSignals([SIGTERM, SIGINT])
+        try stopIfInterrupted()
+        log.info("exec \(shellQuoted(configuration.command)) (pid \(processID()))")
         throw .exec(execInPlace(configuration.command, environment: environment))
     }
 
@@ -185,6 +189,6 @@ public func shellQuoted(_ words: [String]) -> String {
                     || "-_./:=@%+,".unicodeScalars.contains(scalar)
             }
         if plain { return word }
-        return "'" + word.replacingAll("'", with: "'\\''") + "'"
+        return "'" + word.replacingText("'", with: "'\\''") + "'"
     }.joined(separator: " ")
 }

@@ -50,7 +50,7 @@ func spawnProcess(
 }
 
 /// How a child process ended.
-public enum TerminationStatus: Equatable, Sendable {
+public enum TerminationStatus: Equatable, Sendable, CustomStringConvertible {
     /// It called `exit` with this status.
     case exited(Int32)
     /// It was killed by this signal.
@@ -61,6 +61,14 @@ public enum TerminationStatus: Equatable, Sendable {
         switch self {
         case .exited(let status): return status
         case .signaled(let signal): return ExitCode.signaled(signal)
+        }
+    }
+
+    /// `exit status 3`, `killed by SIGTERM`.
+    public var description: String {
+        switch self {
+        case .exited(let status): return "exit status \(status)"
+        case .signaled(let signal): return "killed by \(signalName(signal))"
         }
     }
 
@@ -118,6 +126,14 @@ let forwardedSignals: [Int32] = (Int32(1)...64).filter {
         $0)
 }
 
+/// `sigaction(signal, SIG_DFL)`.
+func resetToDefault(_ signal: Int32) {
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = SIG_DFL
+    sigemptyset(&action.sa_mask)
+    _ = sigaction(signal, &action, nil)
+}
+
 /// Blocks `signals` in the calling thread with `pthread_sigmask(2)` (the process is single-threaded:
 /// the entrypoint never starts Dispatch or Swift-concurrency threads).
 func blockSignals(_ signals: [Int32]) {
@@ -163,6 +179,9 @@ public func signalName(_ signal: Int32) -> String {
     ]
     return names[signal] ?? "signal \(signal)"
 }
+
+/// `getpid(2)`, for log lines.
+func processID() -> pid_t { getpid() }
 
 // MARK: - Terminal
 
@@ -230,6 +249,11 @@ struct FileFacts {
     var isDirectory: Bool
     /// Some execute bit is set.
     var hasExecuteBit: Bool
+}
+
+/// Whether `path` is a directory (`stat(2)`, symbolic links followed).
+public func isDirectory(_ path: String) -> Bool {
+    (try? fileFacts(path))?.isDirectory ?? false
 }
 
 /// `stat(2)` on `path`.

@@ -119,7 +119,7 @@ public func sleepNanoseconds(_ nanoseconds: UInt64) {
 // MARK: - Typed throws through untyped closures
 
 /// Runs `body` on the bytes of `array`; `withUnsafeBytes` rethrows untyped errors, this keeps the type.
-@inline(__always)
+@inlinable @inline(__always)
 public func withBytes<R, E: Error>(
     _ array: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> R
 ) throws(E) -> R {
@@ -130,7 +130,7 @@ public func withBytes<R, E: Error>(
 }
 
 /// Runs `body` on the UTF-8 bytes of `text`, keeping the error type.
-@inline(__always)
+@inlinable @inline(__always)
 public func withUTF8Bytes<R, E: Error>(
     _ text: String, _ body: (UnsafeRawBufferPointer) throws(E) -> R
 ) throws(E) -> R {

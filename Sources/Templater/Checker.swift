@@ -15,17 +15,7 @@ public enum Checker {
         var renderer = Renderer(policy: policy, variables: variables)
         renderer.trackUsage = true
         for file in files {
-            let input: ByteInput
-            if file.source == "-" {
-                input = ByteInput(fd: 0, name: "<stdin>")
-            } else {
-                do {
-                    input = try ByteInput(path: file.source)
-                } catch {
-                    throw .input(path: file.source, error)
-                }
-            }
-            try renderer.render(input, to: ByteOutput.discard())
+            try renderer.render(try file.open(), to: ByteOutput.discard())
         }
         return renderer.diagnostics + warnings(renderer.usage, policy: policy)
     }

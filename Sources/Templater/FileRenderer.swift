@@ -41,13 +41,10 @@ struct FileRenderer {
         do throws(TemplaterError) {
             for file in files {
                 if renderer.shouldStop { break }
-                let input: ByteInput
+                let input = try file.open()
                 var templateMode: mode_t = 0o644
-                if file.source == "-" {
-                    input = ByteInput(fd: 0, name: "<stdin>")
-                } else {
+                if file.source != "-" {
                     do {
-                        input = try ByteInput(path: file.source)
                         templateMode = try fileStatus(file.source).st_mode & 0o7777
                     } catch {
                         throw .input(path: file.source, error)

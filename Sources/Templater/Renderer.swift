@@ -32,10 +32,12 @@ public struct Renderer {
     }
 
     /// Whether any diagnostic is an error.
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    public var hasErrors: Bool { errorCount > 0 }
 
     /// Whether rendering should stop: an error under `failFast`.
-    public var shouldStop: Bool { policy.failFast && hasErrors }
+    public var shouldStop: Bool { policy.failFast && errorCount > 0 }
+
+    private var errorCount = 0
 
     // MARK: - Templates
 
@@ -53,7 +55,7 @@ public struct Renderer {
             }
             guard let token = next, !shouldStop else { return }
             do {
-                try emit(token, to: output)
+                try emit(token, lexer: &lexer, to: output)
             } catch {
                 throw .output(path: output.name, error)
             }
@@ -61,44 +63,44 @@ public struct Renderer {
     }
 
     /// Writes one token's rendering.
-    private mutating func emit(_ token: Token, to output: ByteOutput) throws(SystemError) {
-        let writing = !hasErrors
+    @inline(__always)
+    private mutating func emit(_ token: Token, lexer: inout Lexer, to output: ByteOutput)
+        throws(SystemError)
+    {
         switch token {
         case .text(let bytes):
-            if writing { try output.write(bytes) }
+            if errorCount == 0 { try output.write(bytes) }
         case .dollar:
-            if writing { try output.write(byte: 0x24) }
-        case .bareReference(let name, let position):
+            if errorCount == 0 { try output.write(byte: 0x24) }
+        case .bareReference(let name, let offset):
             if policy.bracesOnly {
-                if writing {
+                if errorCount == 0 {
                     try output.write(byte: 0x24)
                     try output.write(name)
                 }
                 return
             }
-            try simple(name: name, text: nil, braced: false, at: position, to: output)
-        case .bracedReference(let text, let position):
-            if let name = simpleName(text) {
-                try simple(name: name, text: text, braced: true, at: position, to: output)
-                return
-            }
+            try simple(name: name, text: nil, offset: offset, lexer: &lexer, to: output)
+        case .bracedName(let name, let text, let offset):
+            try simple(name: name, text: text, offset: offset, lexer: &lexer, to: output)
+        case .bracedReference(let text, let offset):
             let reference: Reference
             do throws(SyntaxError) {
-                reference = try Parser.parseBraced(Array(text), at: position)
+                reference = try Parser.parseBraced(Array(text), at: lexer.position(at: offset))
             } catch {
                 report(error)
                 return
             }
             let expansion = expand(reference)
-            if !hasErrors {
+            if errorCount == 0 {
                 switch expansion {
                 case .text(let value): try output.write(value)
                 case .verbatim: try output.write(text)
                 case .failed: break
                 }
             }
-        case .unterminated(_, let position):
-            report(.unterminated(at: position))
+        case .unterminated(_, let offset):
+            report(.unterminated(at: lexer.position(at: offset)))
         }
     }
 
@@ -116,7 +118,7 @@ public struct Renderer {
             switch token {
             case .text(let bytes): collector.bytes.append(contentsOf: bytes)
             case .dollar: collector.bytes.append(0x24)
-            case .bareReference(let name, let position):
+            case .bareReference(let name, let offset):
                 if policy.bracesOnly {
                     collector.bytes.append(0x24)
                     collector.bytes.append(contentsOf: name)
@@ -124,18 +126,19 @@ public struct Renderer {
                 }
                 let reference = Reference(
                     name: String(decoding: name, as: UTF8.self), braced: false, operation: .value,
-                    position: shifted(position, by: origin), text: [0x24] + Array(name))
+                    position: shifted(lexer.position(at: offset), by: origin),
+                    text: [0x24] + Array(name))
                 collector.append(expand(reference), verbatim: reference.text)
-            case .bracedReference(let bytes, let position):
+            case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
                 do throws(SyntaxError) {
                     let reference = try Parser.parseBraced(
-                        Array(bytes), at: shifted(position, by: origin))
+                        Array(bytes), at: shifted(lexer.position(at: offset), by: origin))
                     collector.append(expand(reference), verbatim: reference.text)
                 } catch {
                     report(error)
                 }
-            case .unterminated(_, let position):
-                report(.unterminated(at: shifted(position, by: origin)))
+            case .unterminated(_, let offset):
+                report(.unterminated(at: shifted(lexer.position(at: offset), by: origin)))
             }
         }
         return String(decoding: collector.bytes, as: UTF8.self)
@@ -149,54 +152,46 @@ public struct Renderer {
 
     // MARK: - The fast path
 
-    /// The name of `${NAME}` when that is all `text` is.
-    @inline(__always)
-    private func simpleName(_ text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        let count = text.count
-        guard count >= 4, isNameStart(text[2]) else { return nil }
-        var index = 3
-        while index < count - 1 {
-            if !isNameByte(text[index]) { return nil }
-            index += 1
-        }
-        return UnsafeRawBufferPointer(rebasing: text[2..<(count - 1)])
-    }
-
     /// `$NAME` or `${NAME}`: `text` is the whole reference (nil for bare references: `$` + name).
     @inline(__always)
     private mutating func simple(
-        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, braced: Bool,
-        at position: Position,
+        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, offset: Int,
+        lexer: inout Lexer,
         to output: ByteOutput
     ) throws(SystemError) {
         let hash = NameCache.hash(name)
         let resolution: Resolution
-        if let cached = cache.lookup(name, hash: hash) {
-            resolution = cached
+        let writing = errorCount == 0
+        if let slot = cache.find(name, hash: hash) {
+            resolution = cache.resolution(at: slot)
+            if case .value = resolution, writing { try output.write(cache.value(at: slot)) }
         } else {
-            resolution = resolve(String(decoding: name, as: UTF8.self))
-            cache.insert(name, hash: hash, resolution)
+            let nameString = String(decoding: name, as: UTF8.self)
+            let value = variables[nameString]
+            resolution = resolve(nameString, value: value)
+            cache.insert(name, hash: hash, resolution, value: value ?? "")
+            if case .value = resolution, writing { try output.write(value ?? "") }
         }
         if trackUsage {
+            let selected: Bool
+            if case .notSelected = resolution { selected = false } else { selected = true }
             usage.record(
-                String(decoding: name, as: UTF8.self), braced: braced,
-                selected: {
-                    if case .notSelected = resolution { return false } else { return true }
-                }(),
-                at: location(position))
+                String(decoding: name, as: UTF8.self), braced: text != nil, selected: selected,
+                at: location(lexer.position(at: offset)))
         }
         switch resolution {
-        case .value(let bytes, let secret):
+        case .value(let secret):
             if secret { substitutedSecrets += 1 }
-            if !hasErrors { try output.write(bytes) }
         case .notSelected:
-            if !hasErrors { try writeVerbatim(name: name, text: text, to: output) }
+            if writing { try writeVerbatim(name: name, text: text, to: output) }
         case .unset:
-            let nameString = String(decoding: name, as: UTF8.self)
             switch policy.onUnset {
             case .empty: break
-            case .keep: if !hasErrors { try writeVerbatim(name: name, text: text, to: output) }
-            case .error: reportUnset(nameString, braced: braced, at: position)
+            case .keep: if writing { try writeVerbatim(name: name, text: text, to: output) }
+            case .error:
+                reportUnset(
+                    String(decoding: name, as: UTF8.self), braced: text != nil,
+                    at: lexer.position(at: offset))
             }
         }
     }
@@ -212,11 +207,10 @@ public struct Renderer {
         }
     }
 
-    private func resolve(_ name: String) -> Resolution {
-        let value = variables[name]
+    private func resolve(_ name: String, value: String?) -> Resolution {
         guard policy.selection.selects(name, isDefined: value != nil) else { return .notSelected }
         guard let value, !(policy.treatEmptyAsUnset && value.isEmpty) else { return .unset }
-        return .value(Array(value.utf8), secret: variables.isSecret(name))
+        return .value(secret: variables.isSecret(name))
     }
 
     // MARK: - Expansion
@@ -266,7 +260,7 @@ public struct Renderer {
                 word.isEmpty
                 ? (colon ? "parameter null or not set" : "parameter not set")
                 : evaluate(word, redacting: true)
-            diagnostics.append(
+            append(
                 Diagnostic(.error, at: location(reference.position), "\(name): \(message)"))
             return .failed
         case .alternative(let word, let colon):
@@ -308,7 +302,7 @@ public struct Renderer {
                 let range = StringOperations.substringRange(
                     count: scalars.count, offset: offset, length: length)
             else {
-                diagnostics.append(
+                append(
                     Diagnostic(
                         .error, at: location(reference.position),
                         "\(reference.name): substring expression < 0",
@@ -384,6 +378,11 @@ public struct Renderer {
 
     // MARK: - Diagnostics
 
+    private mutating func append(_ diagnostic: Diagnostic) {
+        if diagnostic.severity == .error { errorCount += 1 }
+        diagnostics.append(diagnostic)
+    }
+
     private func location(_ position: Position) -> SourceLocation {
         SourceLocation(path: path, line: position.line, column: position.column)
     }
@@ -396,12 +395,12 @@ public struct Renderer {
         } else {
             notes.append("set \(name), or give a default: ${\(name):-default}")
         }
-        diagnostics.append(
+        append(
             Diagnostic(.error, at: location(position), "variable \(name) is not set", notes: notes))
     }
 
     private mutating func report(_ error: SyntaxError) {
-        diagnostics.append(
+        append(
             Diagnostic(.error, at: location(error.position), error.message, notes: error.notes))
     }
 }

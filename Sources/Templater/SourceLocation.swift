@@ -1,3 +1,5 @@
+import Platform
+
 /// A place in a template: 1-based line and column, the column counted in characters (Unicode scalars,
 /// as bash counts them), not bytes.
 public struct SourceLocation: Equatable, Hashable, Sendable, CustomStringConvertible {
@@ -52,19 +54,40 @@ public struct Position: Equatable, Hashable, Sendable {
     }
 }
 
-/// The number of `\n` bytes in `bytes` (a loop the optimizer vectorizes).
+/// The number of `\n` bytes in `bytes`, found with `memchr` (a byte loop here ran at 12 instructions a
+/// byte; lines are dozens of bytes long).
 @inline(__always)
 func countNewlines(_ bytes: UnsafeRawBufferPointer) -> Int {
+    guard var cursor = bytes.baseAddress else { return 0 }
+    let end = cursor + bytes.count
     var count = 0
-    for byte in bytes { count &+= byte == 0x0A ? 1 : 0 }
+    while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
+        count += 1
+        cursor = UnsafeRawPointer(found) + 1
+    }
     return count
 }
 
 /// The number of Unicode scalars in UTF-8 `bytes`: every byte that is not a continuation byte (an invalid
-/// byte counts as one character, as bash counts it).
+/// byte counts as one character, as bash counts it). Eight bytes at a time: a continuation byte is the
+/// one whose top bits are `10`.
 @inline(__always)
 func countScalars(_ bytes: UnsafeRawBufferPointer) -> Int {
-    var count = 0
-    for byte in bytes { count &+= byte & 0xC0 == 0x80 ? 0 : 1 }
-    return count
+    guard let base = bytes.baseAddress else { return 0 }
+    let count = bytes.count
+    var continuation = 0
+    var index = 0
+    while index + 8 <= count {
+        let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        // One bit per continuation byte, summed into the top byte by the multiplication (no POPCNT in the
+        // baseline x86-64 target).
+        let marks = (word & ~(word << 1) & 0x8080_8080_8080_8080) >> 7
+        continuation &+= Int(truncatingIfNeeded: (marks &* 0x0101_0101_0101_0101) >> 56)
+        index += 8
+    }
+    while index < count {
+        if base.load(fromByteOffset: index, as: UInt8.self) & 0xC0 == 0x80 { continuation += 1 }
+        index += 1
+    }
+    return count - continuation
 }

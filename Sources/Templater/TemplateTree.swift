@@ -6,6 +6,16 @@ struct PlannedFile: Equatable {
     var source: String
     /// The output's path; nil is stdout.
     var destination: String?
+
+    /// The template, opened for reading.
+    func open() throws(TemplaterError) -> ByteInput {
+        if source == "-" { return ByteInput(fd: 0, name: "<stdin>") }
+        do {
+            return try ByteInput(path: source)
+        } catch {
+            throw .input(path: source, error)
+        }
+    }
 }
 
 /// Expands render jobs into template files: directories are walked recursively in sorted order, the

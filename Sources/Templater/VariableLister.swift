@@ -19,16 +19,7 @@ public enum VariableLister {
         var result: [Occurrence] = []
         var problems: [Diagnostic] = []
         for file in files {
-            let input: ByteInput
-            if file.source == "-" {
-                input = ByteInput(fd: 0, name: "<stdin>")
-            } else {
-                do {
-                    input = try ByteInput(path: file.source)
-                } catch {
-                    throw .input(path: file.source, error)
-                }
-            }
+            let input = try file.open()
             var lexer = Lexer(input)
             func location(_ position: Position) -> SourceLocation {
                 SourceLocation(path: input.name, line: position.line, column: position.column)
@@ -50,21 +41,23 @@ public enum VariableLister {
                 guard let token else { break }
                 switch token {
                 case .text, .dollar: break
-                case .bareReference(let name, let position):
+                case .bareReference(let name, let offset):
                     result.append(
                         Occurrence(
                             name: String(decoding: name, as: UTF8.self),
-                            location: location(position)))
-                case .bracedReference(let bytes, let position):
+                            location: location(lexer.position(at: offset))))
+                case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
                     do throws(SyntaxError) {
-                        collect(try Parser.parseBraced(Array(bytes), at: position))
+                        collect(
+                            try Parser.parseBraced(Array(bytes), at: lexer.position(at: offset)))
                     } catch {
                         problems.append(
                             Diagnostic(
                                 .error, at: location(error.position), error.message,
                                 notes: error.notes))
                     }
-                case .unterminated(_, let position):
+                case .unterminated(_, let offset):
+                    let position = lexer.position(at: offset)
                     let error = SyntaxError.unterminated(at: position)
                     problems.append(
                         Diagnostic(

@@ -14,6 +14,13 @@ public struct Variables: Sendable {
         self.secretNames = []
     }
 
+    /// Values whose `_FILE` secrets were resolved by the caller (the entrypoint, which chooses which
+    /// `X_FILE` variables to resolve): `secretNames` are the names that came from files.
+    public init(_ values: [String: String], secretNames: Set<String>) {
+        self.values = values
+        self.secretNames = secretNames
+    }
+
     /// The process environment over `envFiles`, with `_FILE` secrets resolved when `fileEnv` is set.
     public init(environment: [String: String], envFiles: [String] = [], fileEnv: Bool = false)
         throws(TemplaterError)

@@ -1,3 +1,5 @@
+import Platform
+
 /// One state change during a wait, handed to the caller's log closure (the library never prints).
 ///
 /// A wait emits `waiting` once per target, `notReady` whenever a target's error changes (not on
@@ -74,26 +76,4 @@ public struct WaitEvent: Sendable, Equatable {
         fields.append(("message", jsonString(message)))
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
-}
-
-/// `text` as a JSON string literal: quotes, backslashes and control characters escaped.
-public func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return result + "\""
 }

@@ -56,6 +56,27 @@ import Testing
         #expect(result.out == "my-server --port 80\n")
     }
 
+    @Test func aNonExecutableMatchIsSkippedButRememberedAsExecvpDoes() throws {
+        let directory = Paths.temporaryDirectory("eacces")
+        defer { Paths.removeTree(directory) }
+        mkdir(directory + "/a", 0o755)
+        mkdir(directory + "/b", 0o755)
+        writeFile(directory + "/a/server", "#!/bin/sh\necho from a\n", mode: 0o644)
+        writeFile(directory + "/b/server", "#!/bin/sh\necho from b\n", mode: 0o755)
+        let later = try EntrypointHarness.run(
+            ["--log-level", "error", "server"],
+            environment: ["PATH": "\(directory)/a:\(directory)/b"])
+        #expect(later.status == .exited(0))
+        #expect(later.out == "from b\n")
+        let only = try EntrypointHarness.run(
+            ["--log-level", "error", "server"], environment: ["PATH": "\(directory)/a:/nonexistent"]
+        )
+        #expect(only.status == .exited(126))
+        #expect(
+            only.err
+                == "entrypoint: error: \(directory)/a/server: cannot execute: Permission denied\n")
+    }
+
     @Test func aScriptWithoutShebangRunsUnderShAsExecvpDoes() throws {
         let directory = Paths.temporaryDirectory("noshebang")
         defer { Paths.removeTree(directory) }

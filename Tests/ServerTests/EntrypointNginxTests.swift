@@ -66,6 +66,37 @@ import Testing
         #expect(result.err.contains("gracefully shutting down"))
     }
 
+    @Test func aRenderedTemplateKeepsNginxVariablesAndServes() throws {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx"),
+            "nginx is not installed")
+        let site = try Site()
+        defer { Paths.removeTree(site.directory) }
+        // The template: the configuration with the port and the greeting as variables; nginx's own
+        // $host must survive (--braces-only), and `nginx -t` must accept the result.
+        let config = readText(site.config) ?? ""
+        writeFile(
+            site.directory + "/nginx.conf.template",
+            config.replacingOccurrences(
+                of: "listen 127.0.0.1:\(site.port);", with: "listen 127.0.0.1:${PORT};"
+            )
+            .replacingOccurrences(of: "hello from", with: "${GREETING} from"))
+        unlink(site.config)
+        let child = try EntrypointHarness.start(
+            [
+                "--template", "\(site.directory)/nginx.conf.template:\(site.config)",
+                "--braces-only",
+                "--hook", "/usr/sbin/nginx -t -q -c \(site.config)", "--", "/usr/sbin/nginx", "-c",
+                site.config,
+            ], environment: ["PORT": "\(site.port)", "GREETING": "hello"])
+        defer { if child.poll() == nil { child.signal(SIGKILL) } }
+        #expect(
+            EntrypointHarness.waitUntil { site.answers() },
+            "nginx does not answer: \(child.stderrSoFar)")
+        child.signal(SIGQUIT)
+        #expect(child.finish(timeout: 10).status == .exited(0))
+    }
+
     @Test func underInitSIGQUITReachesNginx() throws {
         try #require(
             FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx"),

@@ -14,6 +14,7 @@
 # 100), BENCH_START_RUNS (runs for start-up; default 500), BENCH_RUNS (runs per throughput row; default
 # 7).
 set -euo pipefail
+trap 'echo "templater bench: failed at line $LINENO" >&2' ERR
 cd "$(dirname "$0")/../.."
 # GNU looks every reference up with getenv, a scan of the whole environment: run in a known, container-
 # sized environment (the variables below and a few of the caller's) so that results reproduce.
@@ -88,6 +89,8 @@ server {
 
     access_log /dev/stdout combined;
     error_log /dev/stderr warn;
+    set_real_ip_from 10.0.0.0/8;
+    real_ip_header X-Forwarded-For;
 
     location /static/ {
         alias ${STATIC_ROOT}/;
@@ -114,6 +117,15 @@ server {
         proxy_read_timeout ${PROXY_TIMEOUT};
         proxy_send_timeout ${PROXY_TIMEOUT};
         proxy_redirect off;
+    }
+
+    location /ws/ {
+        proxy_pass http://backend;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+        proxy_set_header Host $host;
+        proxy_read_timeout ${PROXY_TIMEOUT};
     }
 
     error_page 502 503 504 /50x.html;
@@ -211,9 +223,11 @@ if "$TEMPLATER" render --allow NGINX_PORT </dev/null >/dev/null 2>&1; then
 elif "$TEMPLATER" render --allow NGINX_PORT - </dev/null >/dev/null 2>&1; then
     render_available=true
     render_stdin=(-)
-elif ! "$TEMPLATER" render --allow NGINX_PORT </dev/null 2>&1 | grep -q "unknown subcommand"; then
-    render_note="templater render: fails on empty stdin ($("$TEMPLATER" render --allow NGINX_PORT \
-        </dev/null 2>&1 | head -n 1)); its rows were skipped"
+else
+    probe="$("$TEMPLATER" render --allow NGINX_PORT </dev/null 2>&1 || true)"
+    if [[ "$probe" != *"unknown subcommand"* ]]; then
+        render_note="templater render: fails on empty stdin (${probe%%$'\n'*}); its rows were skipped"
+    fi
 fi
 
 rows=()
