@@ -27,6 +27,7 @@ from stack import (  # noqa: E402
 )
 
 CSS_SOURCE = APP_SOURCE / "board" / "static" / "board" / "style.css"
+TEMPLATE_HAPROXY = "templates/haproxy/haproxy.cfg.template"
 SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
                     "Content-Security-Policy")
 
@@ -274,6 +275,44 @@ def check_db_never_comes(stack):
     expect("Operations to perform" not in output, "migrate ran")
 
 
+def check_wrong_password(stack):
+    """A wrong database password stops start-up at the migrate hook: the entrypoint exits with the
+    hook's status and names it, the database's own refusal is in the log, Gunicorn never starts."""
+    stack.write_secret("wrong_password", "not-the-password")
+    env = stack.app_env()
+    env["DB_PASSWORD_FILE"] = str(stack.dir / "secrets" / "wrong_password")
+    log = stack.log("app-wrong-password")
+    status = stack.processes.run(stack.app_argv(wait_timeout="20s"), env, log, cwd=APP_SOURCE,
+                                 timeout=60)
+    output = log.read_text(errors="replace")
+    expect(status == 1, f"exit status {status}, expected migrate's 1:\n{tail(log, 15)}")
+    refusal = ("Access denied for user 'board'" if stack.db.engine == "mysql"
+               else 'password authentication failed for user "board"')
+    expect(refusal in output, f"the database's refusal is not in the log:\n{tail(log, 15)}")
+    expect("hook 'python manage.py migrate --noinput' failed with exit status 1" in output,
+           f"no line names the failed hook:\n{tail(log, 5)}")
+    expect("Starting gunicorn" not in output, "Gunicorn started")
+
+
+def check_missing_stats_password(stack):
+    """HAProxy without its stats password: the render names the variable with file, line and
+    column, writes nothing, and the server is never started."""
+    env = stack.haproxy_env()
+    del env["HAPROXY_STATS_PASSWORD_FILE"]
+    output_path = stack.dir / "haproxy" / "missing.cfg"
+    argv = [stack.entrypoint(), "--braces-only", "--template",
+            f"{ROOT / TEMPLATE_HAPROXY}:{output_path}", "--", "haproxy", "-v"]
+    log = stack.log("haproxy-no-password")
+    status = stack.processes.run(argv, env, log)
+    output = log.read_text(errors="replace")
+    expect(status == 1, f"exit status {status}, expected 1:\n{output}")
+    expect(re.search(r"haproxy\.cfg\.template:\d+:\d+: error: HAPROXY_STATS_PASSWORD: set "
+                     r"HAPROXY_STATS_PASSWORD or HAPROXY_STATS_PASSWORD_FILE", output),
+           f"no located diagnostic:\n{output}")
+    expect(not output_path.exists(), "a config was written")
+    expect("HAProxy version" not in output, "haproxy was started")
+
+
 def check_no_secret_in_logs(stack):
     """No log of any process shows the database or stats password."""
     for log in (stack.dir / "logs").glob("*.log"):
@@ -314,6 +353,10 @@ def run_engine(run, engine, args):
                   lambda: check_failover(stack))
         run.check(engine, "app whose database never comes exits 124 without Gunicorn",
                   lambda: check_db_never_comes(stack))
+        run.check(engine, "wrong database password stops start-up at the migrate hook",
+                  lambda: check_wrong_password(stack))
+        run.check(engine, "missing stats password: located error, nothing rendered or started",
+                  lambda: check_missing_stats_password(stack))
     except Exception:  # a required step failed (already counted and printed)
         ok = False
         print(f"--    {engine}: stopped after a failed step; logs in {stack.dir / 'logs'}")
@@ -343,8 +386,9 @@ def main():
 
     state = entrypoint_state(args.dist)
     if state == "placeholder":
-        # Early builds ship a stub that only says it is being built: nothing to test yet.
-        print(f"stack: skipped: {args.dist}/entrypoint is still the placeholder", file=sys.stderr)
+        # Early builds ship stubs that say what they wait for: nothing to test yet.
+        print(f"stack: skipped: {args.dist}/entrypoint cannot render templates yet",
+              file=sys.stderr)
         print("stack: 0 passed, 0 failed, 1 skipped")
         return 0
     if state != "ready":
