@@ -99,6 +99,7 @@ cleanup() {
     if [[ -n "$compose_file" && -n "$dockerd_pid" ]]; then
         compose down --volumes --timeout 10 >>"$logs/compose.log" 2>&1
     fi
+    local engine=$dockerd_pid
     stop_engine
     [[ -e "$work/dockerd.log" ]] && cp "$work/dockerd.log" "$logs/dockerd.log"
     # Whatever the engine left mounted under its directories (it unmounts them when it stops).
@@ -111,7 +112,7 @@ cleanup() {
     for directory in "${created_run_dirs[@]}"; do
         find "$directory" -depth -type d -empty -delete 2>/dev/null
     done
-    say "engine stopped, $work removed; logs in ${logs#"$root"/} ($(elapsed) in all)"
+    [[ -n "$engine" ]] && say "engine (pid $engine) stopped, $work removed; logs in ${logs#"$root"/} ($(elapsed) in all)"
     exit "$status"
 }
 trap cleanup EXIT
