@@ -67,6 +67,7 @@ export DOCKER_HOST="unix://$work/docker.sock"
 project="ctest$$"
 dockerd_pid=""
 compose_file=""
+counting=0
 created_run_dirs=()
 for directory in /run/docker /run/containerd; do
     [[ -e "$directory" ]] || created_run_dirs+=("$directory")
@@ -87,7 +88,9 @@ stop_engine() {
         kill -KILL "$dockerd_pid" 2>/dev/null || true
         local containerd_pid
         containerd_pid=$(cat "$work/exec/containerd/containerd.pid" 2>/dev/null || true)
-        [[ "$containerd_pid" =~ ^[0-9]+$ ]] && kill -KILL "$containerd_pid" 2>/dev/null || true
+        if [[ "$containerd_pid" =~ ^[0-9]+$ ]]; then
+            kill -KILL "$containerd_pid" 2>/dev/null || true
+        fi
     fi
     wait "$dockerd_pid" 2>/dev/null || true
     dockerd_pid=""
@@ -113,6 +116,7 @@ cleanup() {
         find "$directory" -depth -type d -empty -delete 2>/dev/null
     done
     [[ -n "$engine" ]] && say "engine (pid $engine) stopped, $work removed; logs in ${logs#"$root"/} ($(elapsed) in all)"
+    ((counting)) && echo "test-containers: $passes passed, $failures failed"
     exit "$status"
 }
 trap cleanup EXIT
@@ -143,8 +147,10 @@ say "engine $(docker version --format '{{.Server.Version}}') up (pid $dockerd_pi
 # ----------------------------------------------------------------------------------------------
 # Images. A step's output goes to its own log; a failing step prints the log's end.
 
+# From here on every exit ends with the count of checks (in cleanup).
 failures=0
 passes=0
+counting=1
 pass() {
     passes=$((passes + 1))
     say "ok: $*"
@@ -431,7 +437,7 @@ for entry in "${configs[@]}"; do
     path=${entry#*:}
     if ! text=$(docker exec "${container[$service]}" cat "$path" 2>&1) || [[ -z "$text" ]]; then
         fail "$service: no rendered $path ($text)"
-    elif grep -nF '${' <<<"$text" >"$work/leftover"; then
+    elif grep -nF "\${" <<<"$text" >"$work/leftover"; then
         fail "$service: $path still has \${: $(head -n 3 "$work/leftover" | tr '\n' ' ')"
     else
         pass "$service: $path rendered, no \${ left ($(wc -l <<<"$text") lines)"
@@ -515,5 +521,4 @@ else
 fi
 
 say "took $(elapsed) until the checks were done"
-echo "test-containers: $passes passed, $failures failed"
 ((failures == 0))

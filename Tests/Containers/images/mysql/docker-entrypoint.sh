@@ -94,7 +94,11 @@ if [[ "$1" == mysqld || "$1" == mariadbd ]] && [[ "$(id -u)" == 0 ]]; then
 
         for file in /docker-entrypoint-initdb.d/*; do
             case "$file" in
-            *.sh) log "running $file"; . "$file" ;;
+            *.sh)
+                log "running $file"
+                # shellcheck source=/dev/null # the image user's scripts
+                . "$file"
+                ;;
             *.sql) log "running $file"; MYSQL_PWD=$MYSQL_ROOT_PASSWORD mariadb --socket="$socket" --user=root "${MYSQL_DATABASE:-}" <"$file" ;;
             *) [[ -e "$file" ]] && log "ignoring $file" ;;
             esac
