@@ -42,9 +42,18 @@ cleanup() {
     rm -f "$registry"
 }
 trap cleanup EXIT
-# Ctrl-C reaches the demo too (same foreground process group): it stops the servers itself.
-trap ':' INT
 
+# The driver runs in the background so that a signal to this script reaches it at once (bash runs
+# a trap only after a foreground command ends); it stops what it started, then exits.
+python3 Tests/Stack/stack.py demo --registry "$registry" "$@" &
+driver=$!
+trap 'kill -INT "$driver" 2>/dev/null || true' INT
+trap 'kill -TERM "$driver" 2>/dev/null || true' TERM
 status=0
-python3 Tests/Stack/stack.py demo --registry "$registry" "$@" || status=$?
+wait "$driver" || status=$?
+# `wait` also returns when a trapped signal arrives: wait until the driver has really finished.
+while kill -0 "$driver" 2>/dev/null; do
+    status=0
+    wait "$driver" || status=$?
+done
 exit "$status"

@@ -604,8 +604,7 @@ class Stack:
 
 
 def entrypoint_state(dist):
-    """'ready' when dist/entrypoint renders templates and execs; 'placeholder' for the stubs of
-    early builds (they say what they wait for); otherwise what went wrong."""
+    """'ready' when dist/entrypoint renders templates and execs; otherwise what went wrong."""
     binary = Path(dist) / "entrypoint"
     if not os.access(binary, os.X_OK):
         return f"{binary} is missing (run `make dist`)"
@@ -617,10 +616,6 @@ def entrypoint_state(dist):
             [str(binary), "--braces-only", "--template", f"{template}:{output}", "--", "true"],
             capture_output=True, text=True,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
-        # Early builds say so: "entrypoint is being built", "rendering waits for ...".
-        if result.returncode == 64 and ("being built" in result.stderr
-                                        or " waits for " in result.stderr):
-            return "placeholder"
         rendered = output.read_text() if output.exists() else None
         if result.returncode == 0 and rendered == "listen 8080; $host\n":
             return "ready"
