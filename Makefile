@@ -18,7 +18,7 @@ check: deps-oracles build lint-format
 	$(SWIFT) test --skip ServerTests
 
 # Everything, on a fresh machine included.
-test: deps check dist test-servers lint-images test-stack
+test: deps check dist test-servers lint-images test-stack test-containers
 
 deps: deps-oracles
 	scripts/install-deps.sh servers peers lint python

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a make target needs, only when it is missing: `scripts/install-deps.sh GROUP...`.
 # Groups: oracles (GNU envsubst, bash), servers (nginx, apache2, haproxy, mariadb, postgresql),
-# peers (tini, wait-for-it, hyperfine), lint (hadolint, docker-compose), containers (docker.io, debootstrap),
-# python (virtualenv for the Django app).
+# peers (tini, wait-for-it, hyperfine), lint (hadolint, docker-compose),
+# containers (docker.io, debootstrap, docker-compose), python (virtualenv for the Django app).
 set -euo pipefail
 
 packages=()
@@ -38,6 +38,7 @@ for group in "$@"; do
     containers)
         want dockerd docker.io
         want debootstrap debootstrap
+        want docker-compose docker-compose
         ;;
     python)
         want python3 python3
