@@ -80,9 +80,14 @@ public struct Renderer {
                 }
                 return
             }
-            try simple(name: name, text: nil, offset: offset, lexer: &lexer, to: output)
+            // The `$` is the byte before the name, in the same window: the reference's text is contiguous.
+            let text = UnsafeRawBufferPointer(
+                start: name.baseAddress.unsafelyUnwrapped - 1, count: name.count + 1)
+            try simple(
+                name: name, text: text, braced: false, offset: offset, lexer: &lexer, to: output)
         case .bracedName(let name, let text, let offset):
-            try simple(name: name, text: text, offset: offset, lexer: &lexer, to: output)
+            try simple(
+                name: name, text: text, braced: true, offset: offset, lexer: &lexer, to: output)
         case .bracedReference(let text, let offset):
             let reference: Reference
             do throws(SyntaxError) {
@@ -152,10 +157,10 @@ public struct Renderer {
 
     // MARK: - The fast path
 
-    /// `$NAME` or `${NAME}`: `text` is the whole reference (nil for bare references: `$` + name).
+    /// `$NAME` or `${NAME}`: `text` is the whole reference, `name` the name in it.
     @inline(__always)
     private mutating func simple(
-        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, offset: Int,
+        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer, braced: Bool, offset: Int,
         lexer: inout Lexer,
         to output: ByteOutput
     ) throws(SystemError) {
@@ -176,34 +181,23 @@ public struct Renderer {
             let selected: Bool
             if case .notSelected = resolution { selected = false } else { selected = true }
             usage.record(
-                String(decoding: name, as: UTF8.self), braced: text != nil, selected: selected,
+                String(decoding: name, as: UTF8.self), braced: braced, selected: selected,
                 at: location(lexer.position(at: offset)))
         }
         switch resolution {
         case .value(let secret):
             if secret { substitutedSecrets += 1 }
         case .notSelected:
-            if writing { try writeVerbatim(name: name, text: text, to: output) }
+            if writing { try output.write(text) }
         case .unset:
             switch policy.onUnset {
             case .empty: break
-            case .keep: if writing { try writeVerbatim(name: name, text: text, to: output) }
+            case .keep: if writing { try output.write(text) }
             case .error:
                 reportUnset(
-                    String(decoding: name, as: UTF8.self), braced: text != nil,
+                    String(decoding: name, as: UTF8.self), braced: braced,
                     at: lexer.position(at: offset))
             }
-        }
-    }
-
-    private func writeVerbatim(
-        name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer?, to output: ByteOutput
-    ) throws(SystemError) {
-        if let text {
-            try output.write(text)
-        } else {
-            try output.write(byte: 0x24)
-            try output.write(name)
         }
     }
 
