@@ -623,11 +623,6 @@ def entrypoint_state(dist):
                 f"{result.returncode}, rendered {rendered!r}: {result.stderr.strip()}")
 
 
-def entrypoint_ready(dist):
-    """True when dist/entrypoint can run the stack."""
-    return entrypoint_state(dist) == "ready"
-
-
 # MARK: - Demo
 
 
@@ -683,15 +678,11 @@ def main():
     run_demo.add_argument("--dist", default=str(ROOT / "dist"))
     run_demo.add_argument("--venv", default=str(ROOT / ".demo" / "venv"))
     run_demo.add_argument("--registry", help="file to record process groups in (for a trap)")
-    probe = sub.add_parser("entrypoint-ready", help="exit 0 when dist/entrypoint can run the stack")
-    probe.add_argument("--dist", default=str(ROOT / "dist"))
     venv = sub.add_parser("venv", help="create or update the app's virtualenv")
     venv.add_argument("--venv", default=str(ROOT / ".demo" / "venv"))
     args = parser.parse_args()
     if args.command == "demo":
         return demo(args)
-    if args.command == "entrypoint-ready":
-        return 0 if entrypoint_ready(args.dist) else 1
     ensure_venv(args.venv)
     return 0
 
