@@ -330,11 +330,15 @@ extension Target {
     }
 
     /// `text` with the password of a `user:password@` part replaced by `***`.
+    ///
+    /// The password runs from the first `:` to the last `@`, wherever a `/` or `?` falls: an
+    /// unencoded `/` in a password (`postgres://app:pa/ss@db`) makes the target invalid, and the
+    /// message naming it must not show the password's tail. Redacting too much of a malformed
+    /// target is harmless; too little is not.
     static func redacted(_ text: String) -> String {
         guard let separator = schemeSeparator(in: text) else { return text }
         let rest = text[separator.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
+        guard let at = rest.lastIndex(of: "@"),
             let colon = rest[..<at].firstIndex(of: ":")
         else { return text }
         return String(text[..<rest.index(after: colon)]) + "***" + String(text[at...])
