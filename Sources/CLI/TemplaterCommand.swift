@@ -62,6 +62,7 @@ public enum TemplaterCommand {
                 try renderFiles(jobs, policy: policy, variables: variables, options: options.output)
             }
         } catch {
+            SignalPipe.abortsBlockingCalls = false  // the message's write must not give up too
             guard let signal = SignalPipe.abortSignal else { throw error }
             log.error("\(signal == SIGINT ? "SIGINT" : "SIGTERM") received: nothing was changed")
             return ExitCode.signaled(signal)
