@@ -53,8 +53,19 @@ public enum TemplaterCommand {
         let variables = try options.variables(environment)
         let jobs = try options.jobs()
         let policy = try options.policy()
-        _ = try wrap { () throws(TemplaterError) in
-            try renderFiles(jobs, policy: policy, variables: variables, options: options.output)
+        // SIGTERM/SIGINT stop the render at its next system call: the temporary files are removed,
+        // existing outputs stay as they were, and the exit code is 143/130 as if killed.
+        try? SignalPipe.install([SIGTERM, SIGINT])
+        SignalPipe.abortsBlockingCalls = true
+        do {
+            _ = try wrap { () throws(TemplaterError) in
+                try renderFiles(jobs, policy: policy, variables: variables, options: options.output)
+            }
+        } catch {
+            SignalPipe.abortsBlockingCalls = false  // the message's write must not give up too
+            guard let signal = SignalPipe.abortSignal else { throw error }
+            log.error("\(signal == SIGINT ? "SIGINT" : "SIGTERM") received: nothing was changed")
+            return ExitCode.signaled(signal)
         }
         return ExitCode.success
     }

@@ -13,6 +13,10 @@ extension Startup {
         let options = OutputOptions(
             suffix: configuration.suffix, mode: configuration.mode.map { mode_t($0) })
         let rendered: [RenderedFile]
+        // SIGTERM/SIGINT end the render at its next system call (a FIFO's `open`, a slow `read`):
+        // the renderer removes its temporary files and the old configs stay as they were.
+        SignalPipe.abortsBlockingCalls = true
+        defer { SignalPipe.abortsBlockingCalls = false }
         do throws(TemplaterError) {
             rendered = try renderFiles(
                 jobs, policy: configuration.policy,
@@ -20,6 +24,7 @@ extension Startup {
                     secrets.environment, secretNames: Set(secrets.files.map(\.name))),
                 options: options)
         } catch {
+            if let signal = Interruption.check() { throw .interrupted(signal: signal) }
             throw .templates(error)
         }
         for file in rendered {

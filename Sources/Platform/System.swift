@@ -15,11 +15,14 @@ public var currentErrno: Int32 { errno }
 
 /// Calls `body` until it stops failing with `EINTR`; returns its result, or throws a `SystemError`
 /// naming `operation` (the C function and its argument, e.g. `open(/etc/nginx/nginx.conf)`).
+///
+/// Gives up with `EINTR` instead when SIGTERM/SIGINT arrived while `SignalPipe.abortsBlockingCalls`.
 @inline(__always)
 public func retryingOnInterrupt<T: BinaryInteger>(
     _ operation: @autoclosure () -> String, _ body: () -> T
 ) throws(SystemError) -> T {
     while true {
+        if SignalPipe.shouldAbort { throw SystemError(errno: EINTR, operation: operation()) }
         let result = body()
         if result >= 0 { return result }
         let code = errno

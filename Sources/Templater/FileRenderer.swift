@@ -100,6 +100,10 @@ struct FileRenderer {
             abandon()
             throw error
         }
+        // The commit is all-or-nothing too: a SIGTERM now waits for the last rename.
+        let aborting = SignalPipe.abortsBlockingCalls
+        SignalPipe.abortsBlockingCalls = false
+        defer { SignalPipe.abortsBlockingCalls = aborting }
         for output in pending {
             closeFile(output.fd)
             do {

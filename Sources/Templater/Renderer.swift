@@ -241,15 +241,21 @@ public struct Renderer {
 
         switch reference.operation {
         case .useDefault(let word, let colon):
-            return present(colon: colon) ? .text(value ?? "") : .text(evaluate(word))
+            if present(colon: colon) { return secretAware(name, value ?? "") }
+            // The default of a secret (`${DB_PASSWORD:-changeme}`) is a secret too.
+            return secretAware(name, evaluate(word))
         case .assignDefault(let word, let colon):
-            if present(colon: colon) { return .text(value ?? "") }
+            if present(colon: colon) { return secretAware(name, value ?? "") }
+            let secretsBefore = substitutedSecrets
             let assigned = evaluate(word)
+            // A value built from a secret (`${DSN:=pg://app:${DB_PASSWORD}@db}`) stays secret for
+            // the rest of the render: a later `${X:?... $DSN}` message must not show it.
+            if substitutedSecrets > secretsBefore { variables.markSecret(name) }
             variables.assign(name, assigned)
             cache.removeAll()
-            return .text(assigned)
+            return secretAware(name, assigned)
         case .errorIfUnset(let word, let colon):
-            if present(colon: colon) { return .text(value ?? "") }
+            if present(colon: colon) { return secretAware(name, value ?? "") }
             let message =
                 word.isEmpty
                 ? (colon ? "parameter null or not set" : "parameter not set")
@@ -281,6 +287,12 @@ public struct Renderer {
             }
         }
         return operate(reference, on: value)
+    }
+
+    /// `text` substituted for `name`, counted in `substitutedSecrets` when `name` is secret.
+    private mutating func secretAware(_ name: String, _ text: String) -> Expansion {
+        if !text.isEmpty && variables.isSecret(name) { substitutedSecrets += 1 }
+        return .text(text)
     }
 
     /// Applies a value operation (everything but the set/unset tests) to `value`.

@@ -56,6 +56,11 @@ public struct Variables: Sendable {
         values[name] = value
     }
 
+    /// Marks `name` secret for the rest of the render (a `${N:=w}` whose word holds a secret).
+    public mutating func markSecret(_ name: String) {
+        secretNames.insert(name)
+    }
+
     /// Whether `name`'s value must never be shown.
     public func isSecret(_ name: String) -> Bool {
         secretNames.contains(name) || isSecretName(name)

@@ -95,7 +95,8 @@ extension Target {
         do throws(TargetSyntax) {
             self = try Self.parse(text)
         } catch {
-            throw InvalidTarget(input: Self.redacted(text), reason: error.reason)
+            throw InvalidTarget(
+                input: Self.redacted(text), reason: Self.redacted(error.reason, of: text))
         }
     }
 
@@ -329,14 +330,44 @@ extension Target {
                 || character == "." || character == "_")
     }
 
+    /// `reason` with every quoted piece of `text`'s password replaced by `***`: an unencoded `/` in
+    /// a password cuts the authority short, and the parser then quotes the password's head as a
+    /// port or a host (`port 'pa' is not a number`).
+    static func redacted(_ reason: String, of text: String) -> String {
+        guard let range = passwordRange(in: text) else { return reason }
+        let password = String(text[range])
+        var result = ""
+        var rest = reason[...]
+        while let open = rest.firstIndex(of: "'"),
+            let close = rest[rest.index(after: open)...].firstIndex(of: "'")
+        {
+            let quoted = rest[rest.index(after: open)..<close]
+            result += rest[...open]
+            result +=
+                !quoted.isEmpty && password.containsText(String(quoted)) ? "***" : String(quoted)
+            result += "'"
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+
     /// `text` with the password of a `user:password@` part replaced by `***`.
+    ///
+    /// The password runs from the first `:` to the last `@`, wherever a `/` or `?` falls: an
+    /// unencoded `/` in a password (`postgres://app:pa/ss@db`) makes the target invalid, and the
+    /// message naming it must not show the password's tail. Redacting too much of a malformed
+    /// target is harmless; too little is not.
     static func redacted(_ text: String) -> String {
-        guard let separator = schemeSeparator(in: text) else { return text }
+        guard let range = passwordRange(in: text) else { return text }
+        return String(text[..<range.lowerBound]) + "***" + String(text[range.upperBound...])
+    }
+
+    /// Where the password of a `scheme://user:password@` target is, if it has one.
+    private static func passwordRange(in text: String) -> Range<String.Index>? {
+        guard let separator = schemeSeparator(in: text) else { return nil }
         let rest = text[separator.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@"),
-            let colon = rest[..<at].firstIndex(of: ":")
-        else { return text }
-        return String(text[..<rest.index(after: colon)]) + "***" + String(text[at...])
+        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":")
+        else { return nil }
+        return rest.index(after: colon)..<at
     }
 }
