@@ -157,6 +157,11 @@ extension Target {
             check = .tcp(host: host, port: port)
         case "http":
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            if rest[..<slash].contains("@") {
+                throw TargetSyntax(
+                    "an http:// target takes no user or password (no Authorization header is sent): "
+                        + "probe an endpoint that answers without one")
+            }
             let (host, port) = try parseAuthority(rest[..<slash], defaultPort: 80)
             var path = slash == rest.endIndex ? "/" : String(rest[slash...])
             let kept = parameters.filter { $0.name != "timeout" && $0.name != "status" }

@@ -100,6 +100,11 @@ import WaitFor
             "invalid target 'https://web/': HTTPS is not supported: use http:// or tcp://host:443"
         ),
         (
+            "http with credentials", "http://admin:s3cret@web/",
+            "invalid target 'http://admin:***@web/': an http:// target takes no user or password "
+                + "(no Authorization header is sent): probe an endpoint that answers without one"
+        ),
+        (
             "tcp with a path", "tcp://db:5432/x",
             "invalid target 'tcp://db:5432/x': a TCP target is host:port, without a path"
         ),
