@@ -48,9 +48,8 @@ final class NameCache {
             let slot = slots[index]
             if slot.nameOffset < 0 { return nil }
             if slot.hash == hash && slot.nameCount == name.count
-                && memcmp(
+                && Self.sameBytes(
                     names.base + slot.nameOffset, name.baseAddress.unsafelyUnwrapped, name.count)
-                    == 0
             {
                 return index
             }
@@ -117,6 +116,33 @@ final class NameCache {
         slots.initialize(repeating: Slot())
         for slot in old where slot.nameOffset >= 0 { place(slot) }
         old.deallocate()
+    }
+
+    /// Whether the `count` bytes at `a` and `b` are equal: eight at a time, inline (names are short,
+    /// and a `memcmp` call per reference was 4% of a render).
+    @inline(__always)
+    static func sameBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        if count < 8 {
+            for index in 0..<count
+            where a.load(fromByteOffset: index, as: UInt8.self)
+                != b.load(fromByteOffset: index, as: UInt8.self)
+            {
+                return false
+            }
+            return true
+        }
+        var index = 0
+        while index + 8 < count {
+            if a.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                != b.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            {
+                return false
+            }
+            index += 8
+        }
+        // The last eight bytes, overlapping what was compared.
+        return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
     }
 
     /// A multiplicative hash of the name, eight bytes at a time.
