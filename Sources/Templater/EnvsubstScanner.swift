@@ -95,7 +95,7 @@ public struct EnvsubstScanner: Sendable {
         let everyName = lookup.substitutesEveryName
         var runStart = 0
         var position = 0
-        while let dollar = Self.firstDollar(base, from: position, count: count) {
+        while let dollar = firstDollar(base, from: position, count: count) {
             // Read `$`, an optional `{`, a name, and the `}` that a `{` needs.
             var index = dollar &+ 1
             guard index < count else {
@@ -170,32 +170,6 @@ public struct EnvsubstScanner: Sendable {
         }
         try output.write(base + runStart, count: count &- runStart)
         return count
-    }
-
-    /// The offset of the first `$` at or after `position`, if any: the sixteen bytes after a reference
-    /// are searched in two words (in dense templates the next `$` is usually there), then `memchr`.
-    @inline(__always)
-    private static func firstDollar(_ base: UnsafeRawPointer, from position: Int, count: Int)
-        -> Int?
-    {
-        var position = position
-        if position &+ 16 <= count {
-            let first = EnvsubstSyntax.bytesEqual(
-                UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self)),
-                to: EnvsubstSyntax.dollar)
-            if first != 0 { return position &+ first.trailingZeroBitCount &>> 3 }
-            let second = EnvsubstSyntax.bytesEqual(
-                UInt64(
-                    littleEndian: base.loadUnaligned(fromByteOffset: position &+ 8, as: UInt64.self)
-                ),
-                to: EnvsubstSyntax.dollar)
-            if second != 0 { return position &+ 8 &+ second.trailingZeroBitCount &>> 3 }
-            position &+= 16
-        }
-        guard position < count,
-            let found = memchr(base + position, Int32(EnvsubstSyntax.dollar), count &- position)
-        else { return nil }
-        return base.distance(to: UnsafeRawPointer(found))
     }
 
     /// The key of the name starting at `name` when it is shorter than sixteen bytes and sixteen bytes

@@ -186,3 +186,17 @@ public struct Lexer {
         return added
     }
 }
+
+// MARK: - The renderer's window fast path
+
+extension Lexer {
+    /// The bytes of the current window not handed out yet (no read is made).
+    var remaining: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + cursor, count: count - cursor)
+    }
+
+    /// Hands out the first `length` bytes of `remaining` without tokens: the caller has copied them.
+    mutating func skip(_ length: Int) {
+        cursor += length
+    }
+}

@@ -75,10 +75,12 @@ final class NameCache {
             start: values.base + slots[index].valueOffset, count: slots[index].valueCount)
     }
 
-    /// Caches `resolution` (and `value`'s bytes) for `name`, which must not be cached yet.
+    /// Caches `resolution` (and `value`'s bytes) for `name`, which must not be cached yet; returns
+    /// its slot.
+    @discardableResult
     func insert(
         _ name: UnsafeRawBufferPointer, hash: UInt64, _ resolution: Resolution, value: String
-    ) {
+    ) -> Int {
         if (count + 1) * 4 > slots.count * 3 { grow() }
         var slot = Slot(hash: hash, nameOffset: names.count, nameCount: name.count)
         names.append(name)
@@ -91,8 +93,8 @@ final class NameCache {
             slot.valueCount = values.count - slot.valueOffset
         case .unset: slot.kind = 3
         }
-        place(slot)
         count += 1
+        return place(slot)
     }
 
     /// Forgets everything (after `${N:=w}` assigns).
@@ -103,11 +105,13 @@ final class NameCache {
         values.count = 0
     }
 
-    private func place(_ slot: Slot) {
+    @discardableResult
+    private func place(_ slot: Slot) -> Int {
         let mask = slots.count - 1
         var index = Int(truncatingIfNeeded: slot.hash) & mask
         while slots[index].nameOffset >= 0 { index = (index + 1) & mask }
         slots[index] = slot
+        return index
     }
 
     private func grow() {

@@ -47,6 +47,14 @@ public struct Renderer {
         path = input.name
         var lexer = Lexer(input)
         while true {
+            // Plain references in the window first; the token path takes over where it stops.
+            if errorCount == 0 && !trackUsage {
+                do {
+                    try copyPlainReferences(&lexer, to: output)
+                } catch {
+                    throw .output(path: output.name, error)
+                }
+            }
             let next: Token?
             do {
                 next = try lexer.next()
@@ -157,6 +165,79 @@ public struct Renderer {
 
     // MARK: - The fast path
 
+    /// Copies the current window up to the first reference that needs the token path: text, and
+    /// `$NAME`/`${NAME}` references whose whole extent is in the window and that are substituted,
+    /// kept or left out without a diagnostic. Text and kept references accumulate into one run, written
+    /// when a value is substituted or the window ends, so a template whose references are mostly
+    /// nginx's own `$host`-like variables costs about one write per substitution. Reads nothing: a
+    /// reference cut by the end of the window, `$$`, an operator, or an unset variable under
+    /// `--unset error` is left to `Lexer.next()` (which reads more, and knows lines and columns).
+    private mutating func copyPlainReferences(_ lexer: inout Lexer, to output: ByteOutput)
+        throws(SystemError)
+    {
+        let window = lexer.remaining
+        guard let base = window.baseAddress, window.count > 0 else { return }
+        let count = window.count
+        var runStart = 0
+        var position = 0
+        var stop = count
+        while let dollar = firstDollar(base, from: position, count: count) {
+            var index = dollar &+ 1
+            let braced = index < count && base.load(fromByteOffset: index, as: UInt8.self) == 0x7B
+            if braced { index &+= 1 }
+            guard index < count, isNameStart(base.load(fromByteOffset: index, as: UInt8.self))
+            else {
+                stop = dollar
+                break
+            }
+            let nameStart = index
+            index &+= 1
+            while index < count && isNameByte(base.load(fromByteOffset: index, as: UInt8.self)) {
+                index &+= 1
+            }
+            // The name may go on in the next read; `${NAME` needs its `}` right after the name.
+            guard index < count else {
+                stop = dollar
+                break
+            }
+            let name = UnsafeRawBufferPointer(start: base + nameStart, count: index &- nameStart)
+            if braced {
+                guard base.load(fromByteOffset: index, as: UInt8.self) == 0x7D else {
+                    stop = dollar
+                    break
+                }
+                index &+= 1
+            } else if policy.bracesOnly {
+                position = index  // `$NAME` is not ours: kept
+                continue
+            }
+            let slot = cachedSlot(name)
+            switch cache.resolution(at: slot) {
+            case .value(let secret):
+                try output.write(base + runStart, count: dollar &- runStart)
+                try output.write(cache.value(at: slot))
+                runStart = index
+                if secret { substitutedSecrets += 1 }
+            case .notSelected:
+                break
+            case .unset:
+                switch policy.onUnset {
+                case .keep:
+                    break
+                case .empty:
+                    try output.write(base + runStart, count: dollar &- runStart)
+                    runStart = index
+                case .error:
+                    stop = dollar
+                }
+            }
+            if stop != count { break }
+            position = index
+        }
+        try output.write(base + runStart, count: stop &- runStart)
+        lexer.skip(stop)
+    }
+
     /// `$NAME` or `${NAME}`: `text` is the whole reference, `name` the name in it.
     @inline(__always)
     private mutating func simple(
@@ -164,19 +245,10 @@ public struct Renderer {
         lexer: inout Lexer,
         to output: ByteOutput
     ) throws(SystemError) {
-        let hash = NameCache.hash(name)
-        let resolution: Resolution
+        let slot = cachedSlot(name)
+        let resolution = cache.resolution(at: slot)
         let writing = errorCount == 0
-        if let slot = cache.find(name, hash: hash) {
-            resolution = cache.resolution(at: slot)
-            if case .value = resolution, writing { try output.write(cache.value(at: slot)) }
-        } else {
-            let nameString = String(decoding: name, as: UTF8.self)
-            let value = variables[nameString]
-            resolution = resolve(nameString, value: value)
-            cache.insert(name, hash: hash, resolution, value: value ?? "")
-            if case .value = resolution, writing { try output.write(value ?? "") }
-        }
+        if case .value = resolution, writing { try output.write(cache.value(at: slot)) }
         if trackUsage {
             let selected: Bool
             if case .notSelected = resolution { selected = false } else { selected = true }
@@ -199,6 +271,16 @@ public struct Renderer {
                     at: lexer.position(at: offset))
             }
         }
+    }
+
+    /// The cache slot of `name`, resolved and cached on its first use.
+    @inline(__always)
+    mutating func cachedSlot(_ name: UnsafeRawBufferPointer) -> Int {
+        let hash = NameCache.hash(name)
+        if let slot = cache.find(name, hash: hash) { return slot }
+        let nameString = String(decoding: name, as: UTF8.self)
+        let value = variables[nameString]
+        return cache.insert(name, hash: hash, resolve(nameString, value: value), value: value ?? "")
     }
 
     private func resolve(_ name: String, value: String?) -> Resolution {

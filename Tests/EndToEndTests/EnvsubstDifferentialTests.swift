@@ -44,7 +44,7 @@ import Testing
 
     /// A few hundred cases from a fixed seed, so that a failure reproduces.
     static func cases(count: Int = 300) -> [Case] {
-        var random = SplitMix64(seed: 0x656E_7673_7562_7374)
+        var random = SeededGenerator(seed: 0x656E_7673_7562_7374)
         return (0..<count).map { _ in
             var template: [UInt8] = []
             for _ in 0..<Int.random(in: 0...40, using: &random) {
@@ -96,7 +96,7 @@ import Testing
     /// Several MiB through real pipes and files: references cut by every read boundary.
     @Test(arguments: [nil, "$A ${B} $LONG_NAME_ABOVE_SIXTEEN $NOPE"])
     func largeInputMatchesGNU(format: String?) throws {
-        var random = SplitMix64(seed: 47)
+        var random = SeededGenerator(seed: 47)
         var template: [UInt8] = []
         while template.count < 3 << 20 {
             template += Self.pieces.randomElement(using: &random) ?? []
@@ -154,19 +154,6 @@ import Testing
             directory: directory)
         #expect(expected == Array("[\u{FF}ignored][first][]".utf8).invalidatingFirstFF())
         #expect(actual == expected)
-    }
-}
-
-/// A seedable generator (SplitMix64), so that generated cases are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
