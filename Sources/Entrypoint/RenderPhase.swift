@@ -10,8 +10,12 @@ extension Startup {
         let jobs = configuration.templates.map {
             RenderJob(source: $0.source, destination: $0.destination)
         }
+        // No fsync: the configs are rendered again at every start, so one lost to a power cut is
+        // rewritten before the server reads it; the rename keeps each one whole for every reader.
+        // (fsync was half of the start-up's wall time on ext4: 0.86 ms of 1.9 ms.)
         let options = OutputOptions(
-            suffix: configuration.suffix, mode: configuration.mode.map { mode_t($0) })
+            suffix: configuration.suffix, mode: configuration.mode.map { mode_t($0) },
+            durable: false)
         let rendered: [RenderedFile]
         // SIGTERM/SIGINT end the render at its next system call (a FIFO's `open`, a slow `read`):
         // the renderer removes its temporary files and the old configs stay as they were.

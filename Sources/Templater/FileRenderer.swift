@@ -86,7 +86,9 @@ struct FileRenderer {
                 pending[pending.count - 1].holdsSecret = renderer.substitutedSecrets > secretsBefore
                 do {
                     try output.flush()
-                    try syncFile(pending[pending.count - 1].fd, name: destination)
+                    if options.durable {
+                        try syncFile(pending[pending.count - 1].fd, name: destination)
+                    }
                 } catch {
                     throw .output(path: destination, error)
                 }

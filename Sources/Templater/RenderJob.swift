@@ -22,11 +22,15 @@ public struct OutputOptions: Sendable {
     /// The mode of new outputs (`--mode`); nil: the template's, without group and other access when the
     /// output holds a secret. An existing output keeps its mode and owner.
     public var mode: mode_t?
+    /// `fsync` each output before it is renamed into place, so that it survives a power loss as a
+    /// whole. The rename alone already makes each output appear whole to every reader.
+    public var durable: Bool
 
     /// Creates options; the default suffix is `.template`, as the official nginx image uses.
-    public init(suffix: String = ".template", mode: mode_t? = nil) {
+    public init(suffix: String = ".template", mode: mode_t? = nil, durable: Bool = true) {
         self.suffix = suffix
         self.mode = mode
+        self.durable = durable
     }
 }
 
