@@ -4,7 +4,8 @@
 // argument (SHELL-FORMAT or option, up to 3), any other line an environment entry `NAME=VALUE`, in
 // order (the first of two entries with one name wins, as with getenv). Both sides must agree on the
 // exit status, on standard output byte for byte (except the texts of --help and --version, which are
-// our own words), and on the message of a usage error.
+// our own words), and on the message of a usage error (as text: ours shows an argument's invalid
+// UTF-8 as U+FFFD, as `CommandLine.arguments` has it).
 
 import FuzzSupport
 import Templater
@@ -31,9 +32,11 @@ func fuzzEnvsubst(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         input: stdin)
     let ours = envsubst(arguments: arguments, environment: environment, input: stdin)
 
+    // Messages are compared as text: an invalid byte of an argument shows as U+FFFD in ours.
+    let gnuMessage = Array(String(decoding: gnu.error, as: UTF8.self).utf8)
     if gnu.status != ours.status || (ours.compareOutput && gnu.output != ours.output)
         || (ours.message != nil
-            && !gnu.error.starts(with: Array("envsubst: ".utf8) + ours.message!))
+            && !gnuMessage.starts(with: Array("envsubst: ".utf8) + ours.message!))
     {
         fatal(
             """
