@@ -43,6 +43,8 @@ for target in "${targets[@]}"; do
     # The working corpus grows across runs; the checked-in seeds are always in it.
     cp -n "$root/Fuzz/Corpus/$target/"* "$corpus/"
     echo "fuzz: $target for ${seconds}s (log: ${log#"$root"/})" >&2
+    stamp=$work/$target.start
+    touch "$stamp"
     status=0
     # -timeout: an input running longer is a hang; -rss_limit_mb: a blow-up is a failure too.
     # Leak checking is off: Swift's runtime keeps metadata caches for the life of the process. Swift's
@@ -51,7 +53,7 @@ for target in "${targets[@]}"; do
         -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    failures=$(find "$artifacts" -newer "$corpus" -type f \( -name 'crash-*' -o -name 'timeout-*' \
+    failures=$(find "$artifacts" -newer "$stamp" -type f \( -name 'crash-*' -o -name 'timeout-*' \
         -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
     if ((status != 0)) && ((failures == 0)); then failures=1; fi
     line=$(printf '%-9s %5ss  %10s executions  %s failures' "$target" "$seconds" "${runs:-?}" "$failures")
@@ -60,7 +62,6 @@ for target in "${targets[@]}"; do
         failed=1
         grep -A12 -E 'FUZZ FAILURE|ERROR: (AddressSanitizer|libFuzzer)|==[0-9]+==' "$log" | head -40 >&2 || true
     fi
-    touch "$corpus"
 done
 
 echo "fuzz: summary (target, seconds, executions, crashes + hangs + differences)"

@@ -55,6 +55,39 @@ public func splitAssignment(_ line: [UInt8]) -> (name: [UInt8], value: [UInt8])?
     return (Array(line[..<equals]), Array(line[(equals + 1)...]))
 }
 
+/// The number of references in `bytes` that can multiply the size of the output: substitutions
+/// (`${N/`) and assignments (`${N=`, `${N:=`). A few of them, nested or reusing each other's results,
+/// can ask for an output of any size (`${A//?/${A//?/$A}}`, as in bash: a "billion laughs"), which no
+/// renderer can produce in time: the harnesses leave such inputs out rather than report them as hangs.
+public func multiplyingReferences(_ bytes: [UInt8]) -> Int {
+    var count = 0
+    var index = 0
+    while index + 2 < bytes.count {
+        guard bytes[index] == UInt8(ascii: "$"), bytes[index + 1] == UInt8(ascii: "{") else {
+            index += 1
+            continue
+        }
+        index += 2
+        while index < bytes.count && isNameByte(bytes[index]) { index += 1 }
+        if index < bytes.count && bytes[index] == UInt8(ascii: ":") { index += 1 }
+        if index < bytes.count
+            && (bytes[index] == UInt8(ascii: "/") || bytes[index] == UInt8(ascii: "="))
+        {
+            count += 1
+        }
+    }
+    return count
+}
+
+/// The number of `$` in `bytes`.
+public func dollars(_ bytes: [UInt8]) -> Int { bytes.reduce(0) { $0 + ($1 == 0x24 ? 1 : 0) } }
+
+private func isNameByte(_ byte: UInt8) -> Bool {
+    (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+        || byte == UInt8(ascii: "_")
+        || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+}
+
 // MARK: - In-memory files
 
 /// An unlinked temporary file: a descriptor the renderers can read or write without a size limit
