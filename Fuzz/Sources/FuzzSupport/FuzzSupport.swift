@@ -97,9 +97,9 @@ public final class MemoryFile {
 
     public init(_ contents: [UInt8] = []) {
         var template = Array("/tmp/entrypoint-fuzz-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let fd = mkstemp(&template)
         guard fd >= 0 else { fatal("mkstemp failed: errno \(errno)") }
-        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        unlink(template)
         self.fd = fd
         write(contents)
         rewind()
@@ -111,7 +111,7 @@ public final class MemoryFile {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes {
-                Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset)
+                Glibc.write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset)
             }
             guard written > 0 else { fatal("write failed: errno \(errno)") }
             offset += written
@@ -126,7 +126,7 @@ public final class MemoryFile {
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
             result += buffer[..<count]
@@ -165,14 +165,11 @@ public func spawn(
     return (code, output.contents(), error.contents())
 }
 
-/// A `malloc`ed C string of `bytes` (which hold no NUL).
+/// A `strdup`ed C string of `bytes` (which hold no NUL).
 private func cString(_ bytes: [UInt8]) -> UnsafeMutablePointer<CChar>? {
-    let pointer = malloc(bytes.count + 1)!.assumingMemoryBound(to: CChar.self)
-    bytes.withUnsafeBytes {
-        UnsafeMutableRawPointer(pointer).copyMemory(from: $0.baseAddress!, byteCount: $0.count)
+    (bytes.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer {
+        $0.baseAddress.flatMap { strdup($0) }
     }
-    pointer[bytes.count] = 0
-    return pointer
 }
 
 // MARK: - Driver
@@ -198,7 +195,7 @@ public func runFuzzer(_ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CIn
 /// Writes `message` to stderr.
 public func report(_ message: String) {
     var text = message + "\n"
-    text.withUTF8 { _ = write(2, $0.baseAddress!, $0.count) }
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 
 /// A byte string as a Swift literal: readable, and exact for every byte.
