@@ -18,7 +18,7 @@ check: deps-oracles build lint-format
 	$(SWIFT) test --skip ServerTests
 
 # Everything, on a fresh machine included.
-test: deps check dist test-servers lint-images test-stack test-containers
+test: deps check fuzz-short dist test-servers lint-images test-stack test-containers
 
 deps: deps-oracles
 	scripts/install-deps.sh servers peers lint python
@@ -65,6 +65,7 @@ bench: dist
 demo: dist
 	scripts/demo.sh
 
+# libFuzzer targets (Fuzz/): FUZZ_SECONDS per target; `make test` runs each for 20 seconds.
 fuzz:
 	scripts/fuzz.sh $${FUZZ_SECONDS:-600}
 

@@ -20,9 +20,25 @@ struct Glob {
     }
 
     private(set) var elements: [Element]
+    /// Whether the pattern ends with an active backslash that escapes nothing. It matches a backslash
+    /// (`${V#$P}` with `P='a\'` removes `a\`), but bash's `${V/p/r}` then never matches.
+    private(set) var endsWithLoneBackslash = false
 
     /// Compiles a pattern given as scalars, each flagged literal (escaped, or from `$$`) or not.
+    ///
+    /// An active backslash (from a nested value: `${V#$P}` with `P='\*'`) escapes the next scalar, as
+    /// in bash's patterns (`\*` is a star, `\\` a backslash, inside brackets too); a trailing one
+    /// stands for itself. Found by the bash differential fuzzer.
     init(_ pattern: [(scalar: Unicode.Scalar, literal: Bool)]) {
+        if let last = pattern.last, last.scalar == "\\", !last.literal {
+            var escapes = 0
+            for (scalar, literal) in pattern.reversed() {
+                guard scalar == "\\" && !literal else { break }
+                escapes += 1
+            }
+            endsWithLoneBackslash = escapes % 2 == 1
+        }
+        let pattern = Glob.resolvingEscapes(pattern)
         var elements: [Element] = []
         var index = 0
         while index < pattern.count {
@@ -49,6 +65,28 @@ struct Glob {
             }
         }
         self.elements = elements
+    }
+
+    /// `pattern` with each active backslash dropped and the scalar after it made literal.
+    private static func resolvingEscapes(_ pattern: [(scalar: Unicode.Scalar, literal: Bool)])
+        -> [(scalar: Unicode.Scalar, literal: Bool)]
+    {
+        guard pattern.contains(where: { $0.scalar == "\\" && !$0.literal }) else { return pattern }
+        var result: [(scalar: Unicode.Scalar, literal: Bool)] = []
+        var index = 0
+        while index < pattern.count {
+            if pattern[index].scalar == "\\" && !pattern[index].literal && index + 1 < pattern.count
+            {
+                result.append((pattern[index + 1].scalar, true))
+                index += 2
+            } else {
+                // A trailing backslash matches itself.
+                let (scalar, literal) = pattern[index]
+                result.append((scalar, literal || scalar == "\\"))
+                index += 1
+            }
+        }
+        return result
     }
 
     private init(elements: [Element]) {

@@ -399,7 +399,8 @@ public struct Renderer {
             }
             return .text(StringOperations.string(scalars[range]))
         case .changeCase(let change, let pattern):
-            let glob = pattern.map { Glob(evaluatePattern($0)) }
+            // A pattern that expands to nothing selects every character, as no pattern does (bash).
+            let glob = pattern.map { Glob(evaluatePattern($0)) }.flatMap { $0.isEmpty ? nil : $0 }
             return .text(StringOperations.changeCase(value, change, only: glob))
         case .removePrefix(let pattern, let longest):
             return .text(

@@ -70,18 +70,29 @@ enum StringOperations {
     }
 
     /// `${N/p/r}`, `${N//p/r}`, `${N/#p/r}`, `${N/%p/r}`: leftmost-longest matches; in the replacement an
-    /// active `&` stands for the matched text (bash 5.2's `patsub_replacement`).
+    /// active `&` stands for the matched text (bash 5.2's `patsub_replacement`), and an active backslash
+    /// (from a nested value) before a `&` or a backslash quotes it; before anything else it is kept.
     static func replace(
         _ value: String, _ pattern: Glob,
         with replacement: [(scalar: Unicode.Scalar, literal: Bool)],
         mode: ReplaceMode
     ) -> String {
+        // bash: a pattern whose last backslash escapes nothing never matches in a substitution.
+        if pattern.endsWithLoneBackslash { return value }
         let scalars = Array(value.unicodeScalars)
         func substitute(_ match: ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar] {
             var result: [Unicode.Scalar] = []
-            for (scalar, literal) in replacement {
+            var index = 0
+            while index < replacement.count {
+                let (scalar, literal) = replacement[index]
+                index += 1
                 if scalar == "&" && !literal {
                     result.append(contentsOf: match)
+                } else if scalar == "\\" && !literal && index < replacement.count
+                    && (replacement[index].scalar == "&" || replacement[index].scalar == "\\")
+                {
+                    result.append(replacement[index].scalar)
+                    index += 1
                 } else {
                     result.append(scalar)
                 }

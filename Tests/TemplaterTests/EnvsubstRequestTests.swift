@@ -59,6 +59,42 @@ import Testing
         #expect(error.description == text)
     }
 
+    /// Found by the differential fuzzer: getopt reads bytes, a `String` compares characters.
+    static let bytes: [(String, [[UInt8]], Result<EnvsubstRequest, EnvsubstUsageError>)] = [
+        // "-\u{301}" is one Character, which is not "-": it was taken for a SHELL-FORMAT.
+        (
+            "dash and a combining accent is an option", [[0x2D, 0xCC, 0x81]],
+            .failure(.invalidOption("\u{FFFD}"))
+        ),
+        (
+            "two dashes and a combining accent is a long option", [[0x2D, 0x2D, 0xCC, 0x81]],
+            .failure(.unrecognizedOption("--\u{301}"))
+        ),
+        (
+            "an invalid byte is an invalid option", [[0x2D, 0x76, 0xFF]],
+            .failure(.invalidOption("\u{FFFD}"))
+        ),
+        (
+            "invalid UTF-8 in the SHELL-FORMAT", [[0xFF, 0x24, 0x41, 0xC3]],
+            .success(.substitute(selection: ShellFormat("$A")))
+        ),
+    ]
+
+    @Test(arguments: bytes)
+    func readsBytes(
+        _ name: String, _ arguments: [[UInt8]],
+        _ expected: Result<EnvsubstRequest, EnvsubstUsageError>
+    ) {
+        #expect(
+            Result { () throws(EnvsubstUsageError) in try EnvsubstRequest(bytes: arguments) }
+                == expected)
+        if let text = arguments.first.flatMap({ String(validating: $0, as: UTF8.self) }) {
+            #expect(
+                Result { () throws(EnvsubstUsageError) in try EnvsubstRequest(arguments: [text]) }
+                    == expected)
+        }
+    }
+
     @Test func posixlyCorrectStopsOptionsAtTheFirstOperand() throws {
         #expect(throws: EnvsubstUsageError.tooManyArguments) {
             try EnvsubstRequest(arguments: ["$A", "-v"], posixlyCorrect: true)

@@ -1,0 +1,69 @@
+import Templater
+import Testing
+
+/// Differences from bash that the differential fuzzer (`Fuzz/`, `make fuzz`) found, each pinned down
+/// with bash 5.2's output for the same here-document.
+@Suite struct FuzzRegressionTests {
+    /// Values with backslashes, stars and brackets, for nested references in patterns and replacements.
+    static let environment: [String: String] = [
+        "V": "x",
+        "B": "a\\",
+        "Y": "x\\y",
+        "Z": "a]b",
+        "S": "\\*",
+        "T": "ab*",
+        "P": "\\*",
+        "C": "[!a]b",
+        "EMPTY": "",
+        "R1": "\\&",
+        "R2": "\\\\&",
+        "R3": "a\\b",
+        "R4": "a\\\\b",
+        "K": "\\",
+        "KA": "a\\",
+        "Q": "[\\]]",
+        "D": "\\\\",
+    ]
+
+    /// (behaviour, template, bash's output).
+    static let cases: [(String, String, String)] = [
+        ("a nested value's backslash escapes a star", "${S%%${S}}", "\\"),
+        ("an escaped star matches only a star", "${T%$P}", "ab"),
+        ("an escaped star is not a wildcard", "${Z%$P}", "a]b"),
+        (
+            "a pattern that expands to nothing upper-cases every character", "${C^^${EMPTY}}",
+            "[!A]B"
+        ),
+        (
+            "a pattern that expands to nothing upper-cases the first character", "${C^${EMPTY}}",
+            "[!a]b"
+        ),
+        ("a value's backslash quotes an ampersand in a replacement", "${V/x/$R1}", "&"),
+        (
+            "a value's double backslash is one backslash before an active ampersand", "${V/x/$R2}",
+            "\\x"
+        ),
+        ("a value's backslash before a letter stays in a replacement", "${V/x/$R3}", "a\\b"),
+        ("a value's double backslash is one backslash in a replacement", "${V/x/$R4}", "a\\b"),
+        ("a trailing backslash never matches in a substitution", "${K/$K/X}", "\\"),
+        ("a trailing backslash never matches in a global substitution", "${B//$K/X}", "a\\"),
+        ("a trailing backslash never matches in a suffix substitution", "${B/%$K/X}", "a\\"),
+        (
+            "a longer pattern with a trailing backslash never matches in a substitution",
+            "${B/$KA/X}", "a\\"
+        ),
+        ("a trailing backslash matches a backslash in a prefix removal", "${K#$K}", ""),
+        ("a trailing backslash matches a backslash in a longer prefix", "${B#$KA}", ""),
+        ("a value's backslash before a letter matches the letter", "${Y/$Y/r}", "x\\y"),
+        ("a value's escaped bracket inside a bracket expression", "${Z//$Q/-}", "a-b"),
+        ("a value's escaped backslash matches a backslash", "${B%$D}", "a"),
+    ]
+
+    @Test(arguments: cases)
+    func rendersAsBashDoes(_ behaviour: String, _ template: String, _ expected: String) {
+        var renderer = Renderer(
+            policy: RenderPolicy(onUnset: .empty), variables: Variables(Self.environment))
+        #expect(renderer.renderString(template, path: "t") == expected, "\(behaviour)")
+        #expect(renderer.diagnostics.isEmpty)
+    }
+}
