@@ -70,8 +70,12 @@ enum StringOperations {
     }
 
     /// `${N/p/r}`, `${N//p/r}`, `${N/#p/r}`, `${N/%p/r}`: leftmost-longest matches; in the replacement an
-    /// active `&` stands for the matched text (bash 5.2's `patsub_replacement`), and an active backslash
-    /// (from a nested value) before a `&` or a backslash quotes it; before anything else it is kept.
+    /// active `&` stands for the matched text (bash 5.2's `patsub_replacement`).
+    ///
+    /// Backslashes as bash sees them: the replacement is first spelled with a backslash before each
+    /// literal `&` or `\` (escaped in the template), then read with `\&` and `\\` quoting the `&` and
+    /// the backslash; a backslash before anything else is kept. So a value's backslash (`A='a\'`) next
+    /// to an escaped `\&` quotes the template's quoting backslash, and the `&` is the match again.
     static func replace(
         _ value: String, _ pattern: Glob,
         with replacement: [(scalar: Unicode.Scalar, literal: Bool)],
@@ -80,18 +84,23 @@ enum StringOperations {
         // bash: a pattern whose last backslash escapes nothing never matches in a substitution.
         if pattern.endsWithLoneBackslash { return value }
         let scalars = Array(value.unicodeScalars)
+        var spelled: [Unicode.Scalar] = []
+        for (scalar, literal) in replacement {
+            if literal && (scalar == "&" || scalar == "\\") { spelled.append("\\") }
+            spelled.append(scalar)
+        }
         func substitute(_ match: ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar] {
             var result: [Unicode.Scalar] = []
             var index = 0
-            while index < replacement.count {
-                let (scalar, literal) = replacement[index]
+            while index < spelled.count {
+                let scalar = spelled[index]
                 index += 1
-                if scalar == "&" && !literal {
+                if scalar == "&" {
                     result.append(contentsOf: match)
-                } else if scalar == "\\" && !literal && index < replacement.count
-                    && (replacement[index].scalar == "&" || replacement[index].scalar == "\\")
+                } else if scalar == "\\" && index < spelled.count
+                    && (spelled[index] == "&" || spelled[index] == "\\")
                 {
-                    result.append(replacement[index].scalar)
+                    result.append(spelled[index])
                     index += 1
                 } else {
                     result.append(scalar)

@@ -56,6 +56,14 @@ import Testing
         ("a trailing backslash matches a backslash in a longer prefix", "${B#$KA}", ""),
         ("a value's backslash before a letter matches the letter", "${Y/$Y/r}", "x\\y"),
         ("a value's escaped bracket inside a bracket expression", "${Z//$Q/-}", "a-b"),
+        // bash spells an escaped `\&` or `\\` of the template with a quoting backslash, which a value's
+        // trailing backslash then quotes: the `&` is the match again.
+        ("a value's backslash before an escaped ampersand", "${V/x/${KA}\\&}", "a\\x"),
+        ("a value's backslash before an escaped backslash", "${V/x/${KA}\\\\}", "a\\\\"),
+        ("a value's backslash before two escaped backslashes", "${V/x/${KA}\\\\\\\\}", "a\\\\\\"),
+        ("an escaped backslash before an active ampersand", "${V/x/\\\\&}", "\\x"),
+        ("a value's backslash before an active ampersand", "${V/x/${KA}&}", "a&"),
+        ("the fuzzer's case: a suffix substitution", "${B/%/z9${B///x}\\&}", "a\\z9a\\"),
         ("a value's escaped backslash matches a backslash", "${B%$D}", "a"),
     ]
 
