@@ -64,7 +64,11 @@ public enum TemplaterCommand {
         } catch {
             SignalPipe.abortsBlockingCalls = false  // the message's write must not give up too
             guard let signal = SignalPipe.abortSignal else { throw error }
-            log.error("\(signal == SIGINT ? "SIGINT" : "SIGTERM") received: nothing was changed")
+            // Files are all-or-nothing; stdout has already had what was rendered before the signal.
+            let outcome =
+                jobs.contains { $0.destination == nil }
+                ? "rendering stopped" : "nothing was changed"
+            log.error("\(signal == SIGINT ? "SIGINT" : "SIGTERM") received: \(outcome)")
             return ExitCode.signaled(signal)
         }
         return ExitCode.success
