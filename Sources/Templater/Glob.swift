@@ -22,7 +22,7 @@ struct Glob {
     private(set) var elements: [Element]
     /// Whether the pattern ends with an active backslash that escapes nothing. It matches a backslash
     /// (`${V#$P}` with `P='a\'` removes `a\`), but bash's `${V/p/r}` then never matches.
-    private(set) var endsWithLoneBackslash = false
+    private(set) var endsWithLoneBackslash: Bool
 
     /// Compiles a pattern given as scalars, each flagged literal (escaped, or from `$$`) or not.
     ///
@@ -30,15 +30,8 @@ struct Glob {
     /// in bash's patterns (`\*` is a star, `\\` a backslash, inside brackets too); a trailing one
     /// stands for itself. Found by the bash differential fuzzer.
     init(_ pattern: [(scalar: Unicode.Scalar, literal: Bool)]) {
-        if let last = pattern.last, last.scalar == "\\", !last.literal {
-            var escapes = 0
-            for (scalar, literal) in pattern.reversed() {
-                guard scalar == "\\" && !literal else { break }
-                escapes += 1
-            }
-            endsWithLoneBackslash = escapes % 2 == 1
-        }
-        let pattern = Glob.resolvingEscapes(pattern)
+        let (pattern, endsWithLoneBackslash) = Glob.resolvingEscapes(pattern)
+        self.endsWithLoneBackslash = endsWithLoneBackslash
         var elements: [Element] = []
         var index = 0
         while index < pattern.count {
@@ -67,37 +60,57 @@ struct Glob {
         self.elements = elements
     }
 
-    /// `pattern` with each active backslash dropped and the scalar after it made literal.
+    /// `pattern` with each active backslash dropped and the scalar after it made literal, and whether
+    /// the last active backslash escaped nothing.
+    ///
+    /// bash keeps an escaped scalar of the template behind a quoting byte (CTLESC, 0x01), and a value's
+    /// backslash right before it escapes that byte instead: `${A}\a` with `A='\'` is a literal U+0001
+    /// followed by an active `a`, which matches no ordinary text (`${A}\*` is U+0001 then a star).
     private static func resolvingEscapes(_ pattern: [(scalar: Unicode.Scalar, literal: Bool)])
-        -> [(scalar: Unicode.Scalar, literal: Bool)]
+        -> (pattern: [(scalar: Unicode.Scalar, literal: Bool)], endsWithLoneBackslash: Bool)
     {
-        guard pattern.contains(where: { $0.scalar == "\\" && !$0.literal }) else { return pattern }
+        guard pattern.contains(where: { $0.scalar == "\\" && !$0.literal }) else {
+            return (pattern, false)
+        }
+        var source = pattern
         var result: [(scalar: Unicode.Scalar, literal: Bool)] = []
         var index = 0
-        while index < pattern.count {
-            if pattern[index].scalar == "\\" && !pattern[index].literal && index + 1 < pattern.count
-            {
-                result.append((pattern[index + 1].scalar, true))
-                index += 2
-            } else {
-                // A trailing backslash matches itself.
-                let (scalar, literal) = pattern[index]
-                result.append((scalar, literal || scalar == "\\"))
+        while index < source.count {
+            let (scalar, literal) = source[index]
+            guard scalar == "\\" && !literal else {
+                result.append((scalar, literal))
                 index += 1
+                continue
+            }
+            guard index + 1 < source.count else {
+                // A trailing backslash matches itself.
+                result.append(("\\", true))
+                return (result, true)
+            }
+            if source[index + 1].literal {
+                result.append(("\u{1}", true))
+                source[index + 1].literal = false
+                index += 1
+            } else {
+                result.append((source[index + 1].scalar, true))
+                index += 2
             }
         }
-        return result
+        return (result, false)
     }
 
-    private init(elements: [Element]) {
+    private init(elements: [Element], endsWithLoneBackslash: Bool) {
         self.elements = elements
+        self.endsWithLoneBackslash = endsWithLoneBackslash
     }
 
     /// Whether the pattern is empty.
     var isEmpty: Bool { elements.isEmpty }
 
     /// The pattern that matches the reversed strings: to find suffixes as prefixes of the reversed text.
-    var reversed: Glob { Glob(elements: elements.reversed()) }
+    var reversed: Glob {
+        Glob(elements: elements.reversed(), endsWithLoneBackslash: endsWithLoneBackslash)
+    }
 
     /// Parses a bracket expression after its `[`; nil when there is no closing `]` (then `[` is literal).
     private static func bracket(

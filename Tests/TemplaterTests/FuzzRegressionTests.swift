@@ -23,6 +23,8 @@ import Testing
         "KA": "a\\",
         "Q": "[\\]]",
         "D": "\\\\",
+        "C2": "aaa-bbb-aaa",
+        "KS": "\\*x",
     ]
 
     /// (behaviour, template, bash's output).
@@ -56,6 +58,16 @@ import Testing
         ("a trailing backslash matches a backslash in a longer prefix", "${B#$KA}", ""),
         ("a value's backslash before a letter matches the letter", "${Y/$Y/r}", "x\\y"),
         ("a value's escaped bracket inside a bracket expression", "${Z//$Q/-}", "a-b"),
+        // bash keeps an escaped scalar of the template behind a quoting byte (0x01); a value's
+        // backslash right before it escapes that byte, so the pattern matches no ordinary text.
+        ("a value's backslash before an escaped letter", "${C2/%${K}\\a[a-c]/X}", "aaa-bbb-aaa"),
+        ("a value's backslash before an escaped star", "${KS/${K}\\*/X}", "\\*x"),
+        ("a value's backslash before an escaped dash, globally", "${C2//${K}\\-/X}", "aaa-bbb-aaa"),
+        ("a value's backslash before an escaped letter, as a prefix", "${V#${K}\\x}", "x"),
+        (
+            "a value's backslash before an escaped backslash leaves a lone backslash",
+            "${K/${K}\\\\/X}", "\\"
+        ),
         // bash spells an escaped `\&` or `\\` of the template with a quoting backslash, which a value's
         // trailing backslash then quotes: the `&` is the match again.
         ("a value's backslash before an escaped ampersand", "${V/x/${KA}\\&}", "a\\x"),
