@@ -4,6 +4,9 @@
 # -sanitize=fuzzer,address into .fuzz/, starts each target from a copy of its checked-in corpus
 # (Fuzz/Corpus/TARGET), prints one line per target with its executions and failures, and exits 1
 # when any target crashed, hung, leaked past its memory limit or found a difference with its oracle.
+# FUZZ_SEED fixes libFuzzer's seed: `make fuzz-short` (inside `make test`) sets it, so that every CI
+# run explores the same inputs from the checked-in corpus, and a new finding fails `make fuzz`, never
+# a CI run at random.
 # Failing inputs are kept as .fuzz/artifacts/TARGET/crash-*: replay one with
 #   .fuzz/build/release/fuzz-TARGET .fuzz/artifacts/TARGET/crash-...
 set -euo pipefail
@@ -50,7 +53,7 @@ for target in "${targets[@]}"; do
     # Leak checking is off: Swift's runtime keeps metadata caches for the life of the process. Swift's
     # own crash backtracer is off: under ASan it faults while reading the crashed process's memory.
     SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/fuzz-$target" "$corpus" \
-        -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
+        ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1 || status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     failures=$(find "$artifacts" -newer "$stamp" -type f \( -name 'crash-*' -o -name 'timeout-*' \
