@@ -108,6 +108,7 @@ public struct Renderer {
             if errorCount == 0 {
                 switch expansion {
                 case .text(let value): try output.write(value)
+                case .quoted(let scalars): try output.write(Self.string(scalars))
                 case .verbatim: try output.write(text)
                 case .failed: break
                 }
@@ -299,10 +300,14 @@ public struct Renderer {
         case verbatim
         /// An error was reported; substitute nothing.
         case failed
+        /// A default or alternative word inside a pattern or replacement, its escaped scalars still
+        /// literal (bash keeps a nested word's quoting there: `${V/x/${A+\&}}` inserts an `&`).
+        case quoted([(scalar: Unicode.Scalar, literal: Bool)])
     }
 
-    /// Expands `reference` with bash's semantics.
-    mutating func expand(_ reference: Reference) -> Expansion {
+    /// Expands `reference` with bash's semantics; `keepingQuotes` (inside a pattern or a replacement)
+    /// returns a default or alternative word as `.quoted`.
+    mutating func expand(_ reference: Reference, keepingQuotes: Bool = false) -> Expansion {
         if policy.bracesOnly && !reference.braced { return .verbatim }
         let name = reference.name
         let raw = variables[name]
@@ -325,7 +330,7 @@ public struct Renderer {
         case .useDefault(let word, let colon):
             if present(colon: colon) { return secretAware(name, value ?? "") }
             // The default of a secret (`${DB_PASSWORD:-changeme}`) is a secret too.
-            return secretAware(name, evaluate(word))
+            return wordExpansion(word, secretOf: name, keepingQuotes: keepingQuotes)
         case .assignDefault(let word, let colon):
             if present(colon: colon) { return secretAware(name, value ?? "") }
             let secretsBefore = substitutedSecrets
@@ -346,7 +351,8 @@ public struct Renderer {
                 Diagnostic(.error, at: location(reference.position), "\(name): \(message)"))
             return .failed
         case .alternative(let word, let colon):
-            return present(colon: colon) ? .text(evaluate(word)) : .text("")
+            guard present(colon: colon) else { return .text("") }
+            return wordExpansion(word, secretOf: nil, keepingQuotes: keepingQuotes)
         default:
             break
         }
@@ -369,6 +375,20 @@ public struct Renderer {
             }
         }
         return operate(reference, on: value)
+    }
+
+    /// A default or alternative `word`, counted in `substitutedSecrets` when it stands for the secret
+    /// `secretOf`; `.quoted` with `keepingQuotes`.
+    private mutating func wordExpansion(_ word: Word, secretOf name: String?, keepingQuotes: Bool)
+        -> Expansion
+    {
+        guard keepingQuotes else {
+            let text = evaluate(word)
+            return name.map { secretAware($0, text) } ?? .text(text)
+        }
+        let scalars = evaluatePattern(word)
+        if let name, !scalars.isEmpty && variables.isSecret(name) { substitutedSecrets += 1 }
+        return .quoted(scalars)
     }
 
     /// `text` substituted for `name`, counted in `substitutedSecrets` when `name` is secret.
@@ -431,6 +451,7 @@ public struct Renderer {
                 }
                 switch expand(reference) {
                 case .text(let text): result += text
+                case .quoted(let scalars): result += Self.string(scalars)
                 case .verbatim: result += String(decoding: reference.text, as: UTF8.self)
                 case .failed: break
                 }
@@ -440,7 +461,8 @@ public struct Renderer {
     }
 
     /// A pattern or replacement: scalars, each flagged literal (escaped) or active (wildcards, `&`).
-    /// Values of nested references are active, as in bash's unquoted expansions.
+    /// Values of nested references are active, as in bash's unquoted expansions; a nested default or
+    /// alternative word keeps its own escapes (`${V#${E:-\*}}` removes a literal star).
     private mutating func evaluatePattern(_ word: Word) -> [(scalar: Unicode.Scalar, literal: Bool)]
     {
         var result: [(scalar: Unicode.Scalar, literal: Bool)] = []
@@ -451,7 +473,9 @@ public struct Renderer {
             case .literal(let text):
                 for scalar in text.unicodeScalars { result.append((scalar, true)) }
             case .reference(let reference):
-                switch expand(reference) {
+                switch expand(reference, keepingQuotes: true) {
+                case .quoted(let scalars):
+                    result += scalars
                 case .text(let text):
                     for scalar in text.unicodeScalars { result.append((scalar, false)) }
                 case .verbatim:
@@ -463,6 +487,13 @@ public struct Renderer {
             }
         }
         return result
+    }
+
+    /// The text of flagged scalars.
+    static func string(_ scalars: [(scalar: Unicode.Scalar, literal: Bool)]) -> String {
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: scalars.lazy.map(\.scalar))
+        return String(text)
     }
 
     // MARK: - Diagnostics
@@ -512,6 +543,7 @@ private final class ByteCollector {
     func append(_ expansion: Renderer.Expansion, verbatim: [UInt8]) {
         switch expansion {
         case .text(let text): bytes.append(contentsOf: text.utf8)
+        case .quoted(let scalars): bytes.append(contentsOf: Renderer.string(scalars).utf8)
         case .verbatim: bytes.append(contentsOf: verbatim)
         case .failed: break
         }

@@ -25,6 +25,7 @@ import Testing
         "D": "\\\\",
         "C2": "aaa-bbb-aaa",
         "KS": "\\*x",
+        "VS": "x*y",
     ]
 
     /// (behaviour, template, bash's output).
@@ -60,6 +61,15 @@ import Testing
         ("a value's escaped bracket inside a bracket expression", "${Z//$Q/-}", "a-b"),
         // bash keeps an escaped scalar of the template behind a quoting byte (0x01); a value's
         // backslash right before it escapes that byte, so the pattern matches no ordinary text.
+        // A nested default or alternative word keeps its own escapes in a pattern or replacement.
+        ("an escaped star in a nested default is literal", "${VS##${EMPTY:-\\*}}", "x*y"),
+        ("an escaped star in a nested default, after a letter", "${VS##${EMPTY:-x\\*}}", "y"),
+        ("an escaped star in a nested alternative", "${VS/${V+\\*}/Z}", "xZy"),
+        ("an escaped bracket in a nested default", "${VS//${EMPTY:-\\[*]}/Z}", "x*y"),
+        ("an escaped ampersand in a nested alternative", "${VS/x/${V+\\&}}", "&*y"),
+        ("an escaped backslash in a nested alternative", "${VS/x/${V+\\\\&}}", "\\x*y"),
+        ("a value's backslash in a nested default", "${VS/x/${EMPTY:-${K}\\\\}}", "\\\\*y"),
+        ("an assigned default is a value: its star is active", "${VS##${NEW:=\\*}}", ""),
         ("a value's backslash before an escaped letter", "${C2/%${K}\\a[a-c]/X}", "aaa-bbb-aaa"),
         ("a value's backslash before an escaped star", "${KS/${K}\\*/X}", "\\*x"),
         ("a value's backslash before an escaped dash, globally", "${C2//${K}\\-/X}", "aaa-bbb-aaa"),
