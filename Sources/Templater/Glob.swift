@@ -24,6 +24,30 @@ struct Glob {
     /// (`${V#$P}` with `P='a\'` removes `a\`), but bash's `${V/p/r}` then never matches.
     private(set) var endsWithLoneBackslash: Bool
 
+    /// A star comes right before the lone trailing backslash, with only `?`s between (`*\`, `a*?\`):
+    /// bash's matcher then looks for the character after the backslash, the end of the pattern, and
+    /// the pattern never matches.
+    var loneBackslashFollowsStar: Bool {
+        guard endsWithLoneBackslash else { return false }
+        for element in elements.dropLast().reversed() {
+            switch element {
+            case .any: continue
+            case .star: return true
+            default: return false
+            }
+        }
+        return false
+    }
+
+    /// Only `?`s come before the lone trailing backslash (`\`, `??\`): in a suffix substitution bash
+    /// puts a star in front of the pattern, which then comes right before the backslash.
+    var loneBackslashFollowsOnlyAny: Bool {
+        endsWithLoneBackslash
+            && elements.dropLast().allSatisfy {
+                if case .any = $0 { return true } else { return false }
+            }
+    }
+
     /// Compiles a pattern given as scalars, each flagged literal (escaped, or from `$$`) or not.
     ///
     /// An active backslash (from a nested value: `${V#$P}` with `P='\*'`) escapes the next scalar, as

@@ -53,6 +53,7 @@ enum StringOperations {
 
     /// `${N#p}` / `${N##p}`.
     static func removePrefix(_ value: String, _ pattern: Glob, longest: Bool) -> String {
+        if pattern.loneBackslashFollowsStar { return value }
         let scalars = Array(value.unicodeScalars)
         guard let ends = pattern.matchEnds(in: scalars[...], from: 0) else { return value }
         return string(scalars[(longest ? ends.longest : ends.shortest)...])
@@ -60,6 +61,7 @@ enum StringOperations {
 
     /// `${N%p}` / `${N%%p}`: the prefix search on the reversed value with the reversed pattern.
     static func removeSuffix(_ value: String, _ pattern: Glob, longest: Bool) -> String {
+        if pattern.loneBackslashFollowsStar { return value }
         let scalars = Array(value.unicodeScalars)
         let reversed = Array(scalars.reversed())
         guard let ends = pattern.reversed.matchEnds(in: reversed[...], from: 0) else {
@@ -81,8 +83,15 @@ enum StringOperations {
         with replacement: [(scalar: Unicode.Scalar, literal: Bool)],
         mode: ReplaceMode
     ) -> String {
-        // bash: a pattern whose last backslash escapes nothing never matches in a substitution.
-        if pattern.endsWithLoneBackslash { return value }
+        // bash: a pattern whose last backslash escapes nothing (it matches a backslash at the end)
+        // fails the quick check bash makes before a substitution, which appends a star that the
+        // backslash then escapes; a suffix substitution appends none, but puts a star in front.
+        if pattern.endsWithLoneBackslash
+            && (mode != .suffix || pattern.loneBackslashFollowsStar
+                || pattern.loneBackslashFollowsOnlyAny)
+        {
+            return value
+        }
         let scalars = Array(value.unicodeScalars)
         var spelled: [Unicode.Scalar] = []
         for (scalar, literal) in replacement {

@@ -56,6 +56,14 @@ import Testing
             "${B/$KA/X}", "a\\"
         ),
         ("a trailing backslash matches a backslash in a prefix removal", "${K#$K}", ""),
+        // The star bash puts in front of a suffix substitution's pattern, or one of the pattern's own,
+        // right before the lone backslash never matches; a letter before it does.
+        ("a suffix substitution with a letter before the trailing backslash", "${B/%$KA/X}", "X"),
+        ("a suffix substitution keeps its dollars", "${B/%$B/.\\$\\$}", ".$$"),
+        ("a suffix substitution with a star before the trailing backslash", "${B/%a*$K/X}", "a\\"),
+        ("a suffix substitution with only ? before the trailing backslash", "${B/%?$K/X}", "a\\"),
+        ("a star before a trailing backslash never matches in a removal", "${B%*$K}", "a\\"),
+        ("a ? before a trailing backslash matches in a removal", "${B%?$K}", ""),
         ("a trailing backslash matches a backslash in a longer prefix", "${B#$KA}", ""),
         ("a value's backslash before a letter matches the letter", "${Y/$Y/r}", "x\\y"),
         ("a value's escaped bracket inside a bracket expression", "${Z//$Q/-}", "a-b"),
