@@ -24,6 +24,18 @@ struct Glob {
     /// (`${V#$P}` with `P='a\'` removes `a\`), but bash's `${V/p/r}` then never matches.
     private(set) var endsWithLoneBackslash: Bool
 
+    /// A bracket expression negates a set whose first member is `]` (`[!]x]`). bash's substitutions
+    /// measure a star-free pattern's length first and try only substrings that long; that measure
+    /// closes such a set at its first `]`, so the pattern never matches there (`#` and `%` match).
+    private(set) var hasNegatedSetOpeningWithBracket = false
+
+    /// Whether the pattern has a `*`.
+    var hasStar: Bool {
+        elements.contains {
+            if case .star = $0 { return true } else { return false }
+        }
+    }
+
     /// A star comes right before the lone trailing backslash, with only `?`s between (`*\`, `a*?\`):
     /// bash's matcher then looks for the character after the backslash, the end of the pattern, and
     /// the pattern never matches.
@@ -73,6 +85,12 @@ struct Glob {
             case "[":
                 if let (set, next) = Glob.bracket(pattern, from: index) {
                     elements.append(set)
+                    if index + 1 < next && !pattern[index].literal
+                        && (pattern[index].scalar == "!" || pattern[index].scalar == "^")
+                        && pattern[index + 1].scalar == "]" && !pattern[index + 1].literal
+                    {
+                        hasNegatedSetOpeningWithBracket = true
+                    }
                     index = next
                 } else {
                     elements.append(.scalar("["))

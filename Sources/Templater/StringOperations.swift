@@ -92,6 +92,7 @@ enum StringOperations {
         {
             return value
         }
+        if pattern.hasNegatedSetOpeningWithBracket && !pattern.hasStar { return value }
         let scalars = Array(value.unicodeScalars)
         var spelled: [Unicode.Scalar] = []
         for (scalar, literal) in replacement {

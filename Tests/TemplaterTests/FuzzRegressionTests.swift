@@ -69,6 +69,14 @@ import Testing
         ("a value's escaped bracket inside a bracket expression", "${Z//$Q/-}", "a-b"),
         // bash keeps an escaped scalar of the template behind a quoting byte (0x01); a value's
         // backslash right before it escapes that byte, so the pattern matches no ordinary text.
+        // bash measures a star-free substitution pattern first and closes `[!]...]` at its first `]`.
+        (
+            "a negated set opening with ] never matches in a substitution", "${C2//[!]bb]}",
+            "aaa-bbb-aaa"
+        ),
+        ("the same with a star matches", "${C2/a*[!]x]/X}", "X"),
+        ("the same matches in a prefix removal", "${C2#[!]xy]}", "aa-bbb-aaa"),
+        ("a set opening with ] matches in a substitution", "${C2//[]a]}", "-bbb-"),
         // A nested default or alternative word keeps its own escapes in a pattern or replacement.
         ("an escaped star in a nested default is literal", "${VS##${EMPTY:-\\*}}", "x*y"),
         ("an escaped star in a nested default, after a letter", "${VS##${EMPTY:-x\\*}}", "y"),
