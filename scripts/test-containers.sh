@@ -9,7 +9,8 @@
 # unchanged Dockerfiles (`docker build --network host`), the stack starts with docker-compose.yml
 # plus Tests/Containers/compose.test.yml (host networking only: every service on 127.0.0.1 at a free
 # port), and the checks run: health, a post through HAProxy, static CSS from both proxies, rendered
-# configs, PID 1, graceful `docker stop`, secrets kept out of logs and inspect, `down -v`.
+# configs, PID 1, read-only root, non-root processes without capabilities, graceful `docker stop`,
+# secrets kept out of logs and inspect, `down -v`.
 #
 # The engine (`dockerd --bridge=none --iptables=false`, its own data root, exec root and socket in a
 # temporary directory) is started here and stopped by its PID on every exit, failures included;
@@ -455,6 +456,51 @@ for service in "${services[@]}"; do
         pass "$service: PID 1 is $comm ($command_line)"
     else
         fail "$service: PID 1 is '$comm' (pid $namespace_pid in the container: $command_line), not ${servers[$service]}"
+    fi
+done
+
+# Read-only root, non-root, no capabilities (docker-compose.yml's x-hardening): the kernel's view of
+# the container's root mount, a write attempt from inside, and every process's credentials.
+declare -A writable=([haproxy]="/run/haproxy /tmp" [nginx]="/run/nginx /tmp" [apache]="/run/httpd /tmp"
+    [app]="/app/run /tmp")
+for service in haproxy nginx apache app; do
+    id=${container[$service]}
+    pid=$(docker inspect --format '{{.State.Pid}}' "$id")
+    root_options=$(awk '$5 == "/" { print $6; exit }' "/proc/$pid/mountinfo" 2>/dev/null || echo "?")
+    if [[ "$(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$id")" == true &&
+        ",$root_options," == *,ro,* ]] && ! docker exec "$id" touch /.read-only-probe >/dev/null 2>&1; then
+        pass "$service: the root filesystem is read-only (mount options $root_options; touch / refused)"
+    else
+        fail "$service: the root filesystem is writable (ReadonlyRootfs $(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$id"), mount options $root_options)"
+    fi
+    bad=()
+    for directory in ${writable[$service]}; do
+        # The filesystem type follows the "-" that ends the optional fields.
+        options=$(awk -v d="$directory" '$5 == d { for (i = 7; i < NF; i++) if ($i == "-") { print $(i + 1) ":" $6; exit } }' \
+            "/proc/$pid/mountinfo")
+        [[ "$options" == tmpfs:* ]] || bad+=("$directory is not a tmpfs (${options:-no mount})")
+    done
+    if ((${#bad[@]} == 0)); then
+        pass "$service: writable only on its tmpfs mounts (${writable[$service]})"
+    else
+        fail "$service: ${bad[*]}"
+    fi
+    # Every process of the container: real, effective, saved and filesystem uid all non-zero, no
+    # effective capability.
+    processes=0
+    offenders=()
+    for task in $(docker top "$id" -eo pid | tail -n +2); do
+        processes=$((processes + 1))
+        uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$task/status" 2>/dev/null) || continue
+        capabilities=$(awk '/^CapEff:/ { print $2 }' "/proc/$task/status" 2>/dev/null)
+        if [[ " $uids " == *" 0 "* || -z "$uids" || "$capabilities" != 0000000000000000 ]]; then
+            offenders+=("$(cat "/proc/$task/comm" 2>/dev/null) (pid $task: uid $uids, CapEff $capabilities)")
+        fi
+    done
+    if ((processes > 0 && ${#offenders[@]} == 0)); then
+        pass "$service: all $processes processes run as uid $(awk '/^Uid:/ { print $2 }' "/proc/$pid/status") with no capabilities"
+    else
+        fail "$service: processes as root or with capabilities: ${offenders[*]:-no processes found}"
     fi
 done
 
