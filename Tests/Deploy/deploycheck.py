@@ -419,9 +419,11 @@ def expand(value, env):
 
 
 def kubernetes_containers(facts, documents):
-    """(workload, pod spec, Container) for every container and init container of our images."""
+    """(file, workload, pod spec, container spec, Container or None) for every container and init
+    container, the Container only for our images; and the environment and mounts of every container
+    (for the secrets, which the stock mysql image reads through _FILE too)."""
     configmaps = {d["metadata"]["name"]: d for _, d in documents if d["kind"] == "ConfigMap"}
-    result = []
+    result, secret_views = [], []
     for path, document in documents:
         pod = pod_spec(document)
         if pod is None:
@@ -462,7 +464,8 @@ def kubernetes_containers(facts, documents):
                     container = Container(where, image, env, mounts, secret_files, template_files, command,
                                           raw_env)
                 result.append((path, document, pod, spec, container))
-    return result
+                secret_views.append(Container(where, None, env, mounts, secret_files, {}, None, raw_env))
+    return result, secret_views
 
 
 def pod_spec(document):
@@ -490,7 +493,7 @@ def check_kubernetes(report, facts, root):
     report.check("deploy/kubernetes/templates.yaml is what scripts/deploy-configmaps.py generates",
                  [] if generator.returncode == 0 else [generator.stderr.strip()])
 
-    containers = kubernetes_containers(facts, documents)
+    containers, secret_views = kubernetes_containers(facts, documents)
     ours = [c for *_, c in containers if c]
     problems = []
     for container in ours:
@@ -521,7 +524,7 @@ def check_kubernetes(report, facts, root):
     report.check("Kubernetes: every template gets the variables it needs, and every variable set is read",
                  [p for c in ours for p in check_environment(facts, c)])
     report.check("Kubernetes: every _FILE is a mounted key of a Secret docker-compose.yml names",
-                 [p for c in ours for p in check_secret_files(facts, c)])
+                 [p for c in secret_views for p in check_secret_files(facts, c)])
     report.check("Kubernetes: every directory written at run time is an emptyDir",
                  [p for c in ours for p in check_writable(facts, c)])
 
@@ -683,14 +686,15 @@ def check_workloads(documents):
 # MARK: - Compose and Swarm
 
 
-def compose_containers(facts, file, data, swarm):
-    """A Container per service of ours in a Compose or stack file."""
+def compose_containers(facts, file, data, all_services=False):
+    """A Container per service of ours in a Compose or stack file (of every service with
+    `all_services`, for the secrets: the stock mysql image reads _FILE too)."""
     result = []
     base = file.parent
     configs = data.get("configs", {})
     for name, service in data.get("services", {}).items():
         image = facts.images.get(str(service.get("image", "")).split(":")[0])
-        if image is None:
+        if image is None and not all_services:
             continue
         environment = service.get("environment", {})
         if isinstance(environment, list):
@@ -711,7 +715,7 @@ def compose_containers(facts, file, data, swarm):
             source = secret if isinstance(secret, str) else secret["source"]
             target = source if isinstance(secret, str) else secret.get("target", source)
             secret_files[target if target.startswith("/") else f"/run/secrets/{target}"] = source
-        template_files = image.template_files(facts.root)
+        template_files = image.template_files(facts.root) if image else {}
         for config in service.get("configs", []) or []:
             source = config if isinstance(config, str) else config["source"]
             target = config.get("target", f"/{source}") if isinstance(config, dict) else f"/{source}"
@@ -729,7 +733,7 @@ def compose_containers(facts, file, data, swarm):
 
 def check_compose_file(report, facts, file, label, swarm):
     data = yaml.safe_load(file.read_text())
-    containers = compose_containers(facts, file, data, swarm)
+    containers = compose_containers(facts, file, data)
     ours = [c for *_, c in containers]
     if swarm:
         schema = json.loads(COMPOSE_SPEC.read_text())
@@ -769,7 +773,7 @@ def check_compose_file(report, facts, file, label, swarm):
     report.check(f"{label}: every template gets the variables it needs, and every variable set is read",
                  [p for c in ours for p in check_environment(facts, c)])
     secrets = []
-    for name, service, container in containers:
+    for name, service, container in compose_containers(facts, file, data, all_services=True):
         secrets += check_secret_files(facts, container)
         for secret in service.get("secrets", []) or []:
             source = secret if isinstance(secret, str) else secret["source"]
