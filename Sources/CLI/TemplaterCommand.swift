@@ -50,14 +50,15 @@ public enum TemplaterCommand {
             return ExitCode.success
         }
         if options.inputs.isEmpty { options.inputs = ["-"] }
-        let variables = try options.variables(environment)
         let jobs = try options.jobs()
         let policy = try options.policy()
-        // SIGTERM/SIGINT stop the render at its next system call: the temporary files are removed,
-        // existing outputs stay as they were, and the exit code is 143/130 as if killed.
+        // SIGTERM/SIGINT stop the render at its next system call, and the reading of a FIFO env file
+        // or secret at once: the temporary files are removed, existing outputs stay as they were, and
+        // the exit code is 143/130 as if killed.
         try? SignalPipe.install([SIGTERM, SIGINT])
         SignalPipe.abortsBlockingCalls = true
         do {
+            let variables = try options.variables(environment)
             _ = try wrap { () throws(TemplaterError) in
                 try renderFiles(jobs, policy: policy, variables: variables, options: options.output)
             }
@@ -175,7 +176,9 @@ public enum TemplaterCommand {
           --unset MODE          error (default), empty, or keep: what an unset variable does
           --no-empty            treat empty variables as unset
           --env-file F          read Docker Compose .env syntax (repeatable; the environment wins)
-          --file-env            X_FILE=path supplies X from the file (docker-library file_env)
+          --file-env[=WHICH]    X_FILE=path supplies X from the file (docker-library file_env):
+                                alone, names with PASSWORD, PASSWD, SECRET, TOKEN, KEY (not AWS_*);
+                                =all every X_FILE; =A,B only these; --no-file-env none (default)
           --suffix S            template suffix in directories, stripped from outputs (default .template)
           --mode OCTAL          mode of new output files
           --fail-fast           stop at the first error
@@ -225,7 +228,7 @@ extension TemplaterCommand {
         var unset = UnsetPolicy.error
         var noEmpty = false
         var envFiles: [String] = []
-        var fileEnv = false
+        var fileSecrets = FileSecrets.off
         var failFast = false
         var format = DiagnosticFormat.text
         var strict = false
@@ -270,7 +273,17 @@ extension TemplaterCommand {
             switch flag {
             case "-h", "--help": help = true
             case "-o", "--output": outputPath = try value()
-            case "--allow": allow += Selection.parseList(try value())
+            case "--allow":
+                let text = try value()
+                let names = Selection.parseList(text)
+                // An empty list would select nothing by its words, everything by the rule that no
+                // selection selects every name: refuse it rather than guess.
+                if names.isEmpty {
+                    throw UsageError(
+                        "--allow: '\(text)' names no variable (leave --allow out to select every name)"
+                    )
+                }
+                allow += names
             case "--allow-prefix": prefixes.append(try value())
             case "--allow-regex": regexes.append(try value())
             case "--defined-only":
@@ -290,8 +303,15 @@ extension TemplaterCommand {
                 noEmpty = true
             case "--env-file": envFiles.append(try value())
             case "--file-env":
+                // The entrypoint's forms and meaning: alone, secret-looking names; `=all`, `=LIST`.
+                do {
+                    fileSecrets = try FileSecrets(parsing: inline ?? "auto", origin: flag)
+                } catch {
+                    throw UsageError(error.description)
+                }
+            case "--no-file-env":
                 try noValue()
-                fileEnv = true
+                fileSecrets = .off
             case "--suffix": output.suffix = try value()
             case "--mode":
                 let text = try value()
@@ -332,7 +352,8 @@ extension TemplaterCommand {
 
         func variables(_ environment: [String: String]) throws(CommandError) -> Variables {
             try wrap { () throws(TemplaterError) in
-                try Variables(environment: environment, envFiles: envFiles, fileEnv: fileEnv)
+                try Variables(
+                    environment: environment, envFiles: envFiles, fileSecrets: fileSecrets)
             }
         }
 

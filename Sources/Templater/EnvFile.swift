@@ -24,15 +24,10 @@ public struct EnvFile: Sendable {
     /// The file's path, for messages.
     public let path: String
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`, at most `InputFile.sizeLimit` bytes (errors name it as
+    /// `PATH (--env-file)`).
     public init(path: String) throws(TemplaterError) {
-        let bytes: [UInt8]
-        do {
-            bytes = try readWholeFile(path)
-        } catch {
-            throw .input(path: path, error)
-        }
-        try self.init(bytes: bytes, path: path)
+        try self.init(bytes: InputFile.read(path, label: "--env-file"), path: path)
     }
 
     /// Parses `bytes`; `path` names them in diagnostics.

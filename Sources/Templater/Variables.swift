@@ -21,10 +21,11 @@ public struct Variables: Sendable {
         self.secretNames = secretNames
     }
 
-    /// The process environment over `envFiles`, with `_FILE` secrets resolved when `fileEnv` is set.
-    public init(environment: [String: String], envFiles: [String] = [], fileEnv: Bool = false)
-        throws(TemplaterError)
-    {
+    /// The process environment over `envFiles`, with the `_FILE` secrets `fileSecrets` covers
+    /// resolved.
+    public init(
+        environment: [String: String], envFiles: [String] = [], fileSecrets: FileSecrets = .off
+    ) throws(TemplaterError) {
         var merged: [String: String] = [:]
         for path in envFiles {
             let file = try EnvFile(path: path)
@@ -39,8 +40,8 @@ public struct Variables: Sendable {
         for (name, value) in environment { merged[name] = value }
         self.values = merged
         self.secretNames = []
-        if fileEnv {
-            let resolved = try resolveFileSecrets(merged)
+        if fileSecrets != .off {
+            let resolved = try resolveFileSecrets(merged, covering: fileSecrets)
             self.values = resolved.environment
             self.secretNames = resolved.secretNames
         }

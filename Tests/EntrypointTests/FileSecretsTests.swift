@@ -1,4 +1,5 @@
 import Entrypoint
+import Templater
 import Testing
 
 @Suite struct FileSecretsTests {
