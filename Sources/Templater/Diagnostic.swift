@@ -44,7 +44,7 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
 
     /// `text` as it may reach a terminal or a log: control characters (C0, DEL, C1: a NUL, an ESC
     /// that would recolour the terminal, a CR that would overwrite the line) shown as `\xNN`, and
-    /// every run of non-blank characters longer than `wordLimit` cut (see there). Applied once,
+    /// every run of characters without a blank or a comma longer than `wordLimit` cut (see there). Applied once,
     /// where a diagnostic is printed, so that every message and note of every producer gets it.
     public static func printable(_ text: String) -> String {
         var result = ""
@@ -63,9 +63,9 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
             if value < 0x20 || (value >= 0x7F && value < 0xA0) {
                 let hex = String(value, radix: 16, uppercase: true)
                 word.append(contentsOf: ("\\x" + (hex.count == 1 ? "0" : "") + hex).unicodeScalars)
-            } else if scalar == " " {
+            } else if scalar == " " || scalar == "," {
                 flush()
-                result += " "
+                result.unicodeScalars.append(scalar)
             } else {
                 word.append(scalar)
             }
