@@ -61,7 +61,7 @@ enum TemplateTree {
             }
         }
         var sources: [String: String] = [:]
-        for file in result {
+        for file in result where outputs {
             guard let destination = file.destination else { continue }
             if let first = sources[destination] {
                 throw .usage(
