@@ -132,7 +132,7 @@ public enum TemplaterCommand {
     private static func report(_ error: CommandError) -> Int32 {
         switch error {
         case .usage(let usage):
-            log.error(usage.message)
+            log.error(Diagnostic.escapingControls(usage.message))
             StandardError.writeLine("Try 'templater --help' for more information.")
             return ExitCode.usage
         case .templater(let failure):
@@ -146,7 +146,7 @@ public enum TemplaterCommand {
                     }
                 }
             case .usage(let message):
-                log.error(message)
+                log.error(Diagnostic.escapingControls(message))
                 StandardError.writeLine("Try 'templater --help' for more information.")
             default:
                 log.error(failure.description)

@@ -47,10 +47,20 @@ public struct Diagnostic: Equatable, Sendable, CustomStringConvertible {
     /// every run of characters without a blank or a comma longer than `wordLimit` cut (see there). Applied once,
     /// where a diagnostic is printed, so that every message and note of every producer gets it.
     public static func printable(_ text: String) -> String {
+        printable(text, cutting: true)
+    }
+
+    /// `text` with its control characters shown as `\xNN`, nothing cut: for paths and option values
+    /// in the messages of `TemplaterError` (a path is at most `PATH_MAX` long, and must show whole).
+    public static func escapingControls(_ text: String) -> String {
+        printable(text, cutting: false)
+    }
+
+    private static func printable(_ text: String, cutting: Bool) -> String {
         var result = ""
         var word: [Unicode.Scalar] = []
         func flush() {
-            if word.count > wordLimit {
+            if cutting && word.count > wordLimit {
                 result.unicodeScalars.append(contentsOf: word.prefix(excerptLength))
                 result += "…"
             } else {

@@ -38,8 +38,15 @@ public enum TemplaterError: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The printed lines (without the tool prefix for diagnostics, which carry their own location).
+    /// The printed lines (without the tool prefix for diagnostics, which carry their own location),
+    /// control characters of paths and values shown as `\xNN` (`Diagnostic.escapingControls`).
     public var description: String {
+        if case .diagnostics = self { return text }
+        return Diagnostic.escapingControls(text)
+    }
+
+    /// The lines before their control characters are escaped.
+    private var text: String {
         switch self {
         case .diagnostics(let diagnostics):
             return diagnostics.map(\.description).joined(separator: "\n")

@@ -366,6 +366,23 @@ import Testing
 
     // MARK: - Diagnostics
 
+    /// Paths and option values in messages: their control characters escaped, never cut.
+    @Test func controlCharactersInPathsAndValuesAreEscaped() throws {
+        let secret = try EntrypointHarness.run(
+            ["--", "/bin/true"], environment: ["DB_PASSWORD_FILE": "/nonexistent/\u{1B}[31mred"])
+        #expect(secret.status == .exited(66))
+        #expect(
+            secret.err
+                == "entrypoint: error: cannot read /nonexistent/\\x1B[31mred (DB_PASSWORD_FILE): No such file or directory\n"
+        )
+        let allow = try Self.templater(["render", "--allow", "\u{1B}"])
+        #expect(allow.status == .exited(64))
+        #expect(
+            allow.err
+                == "templater: error: --allow: '\\x1B' is not a variable name\nTry 'templater --help' for more information.\n"
+        )
+    }
+
     @Test(arguments: [
         (
             "an ESC byte is escaped", "a ${X\u{1B}[31m}\n",
