@@ -52,10 +52,9 @@ struct EntrypointOptions {
     static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError)
         -> EntrypointOptions
     {
-        var flags = try readFlags(arguments)
+        let flags = try readFlags(arguments)
         var options = EntrypointOptions()
         options.help = flags.help
-        options.configuration.command = flags.command
 
         // Every option: the flag's values if given, else the variable's.
         func values(_ flag: String) -> (values: [String], origin: String)? {
@@ -186,7 +185,6 @@ struct EntrypointOptions {
                 selectionGiven: !names.isEmpty || !prefixes.isEmpty
                     || !regexes.isEmpty || definedOnly, notes: &options.notes)
         }
-        flags.values = [:]
         options.configuration = configuration
         return options
     }

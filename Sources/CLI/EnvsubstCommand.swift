@@ -83,7 +83,7 @@ extension TemplaterCommand {
     }
 
     private static let envsubstVersion = """
-        envsubst (Entrypoint Toolkit templater) 0.1.0
+        envsubst (Entrypoint Toolkit templater) \(toolkitVersion)
         Substitutes environment variables exactly as GNU envsubst 0.21 (gettext) does.
 
         """

@@ -7,7 +7,6 @@ import Platform
 /// check (the next phase, the exec) sees it too.
 public enum Interruption {
     nonisolated(unsafe) private static var abortSignal: Int32?
-    nonisolated(unsafe) private static var childEvents = 0
 
     /// Routes SIGTERM and SIGINT to the signal pipe.
     public static func install() throws(SystemError) {
@@ -29,9 +28,8 @@ public enum Interruption {
     /// Drains the signal pipe; returns the first SIGTERM or SIGINT received so far, if any.
     public static func check() -> Int32? {
         while let signal = SignalPipe.received() {
-            if signal == SIGCHLD {
-                childEvents += 1
-            } else if abortSignal == nil && (signal == SIGTERM || signal == SIGINT) {
+            // SIGCHLD bytes only wake the hook runner's poll; draining them is all they need.
+            if abortSignal == nil && (signal == SIGTERM || signal == SIGINT) {
                 abortSignal = signal
             }
         }

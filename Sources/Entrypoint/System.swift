@@ -94,17 +94,6 @@ func reapWithoutBlocking(_ pid: pid_t) -> (pid: pid_t, status: TerminationStatus
     }
 }
 
-/// `waitpid(pid, 0)`: blocks until `pid` ends.
-func reapBlocking(_ pid: pid_t) -> TerminationStatus? {
-    var status: Int32 = 0
-    while true {
-        let result = waitpid(pid, &status, 0)
-        if result == pid { return TerminationStatus(waitStatus: status) }
-        if result < 0 && errno == EINTR { continue }
-        return nil
-    }
-}
-
 /// `kill(2)`; a process that is already gone (ESRCH) is not an error here.
 func sendSignal(_ signal: Int32, to pid: pid_t) {
     _ = kill(pid, signal)
@@ -134,8 +123,11 @@ func resetToDefault(_ signal: Int32) {
     _ = sigaction(signal, &action, nil)
 }
 
-/// Blocks `signals` in the calling thread with `pthread_sigmask(2)` (the process is single-threaded:
-/// the entrypoint never starts Dispatch or Swift-concurrency threads).
+/// Blocks `signals` in the calling thread with `pthread_sigmask(2)`.
+///
+/// The mask is per thread. The only other threads are WaitFor's resolver threads, which start with
+/// every signal blocked (`startDetachedThread` in Sources/WaitFor/System.swift), so a signal blocked
+/// here stays pending for the main thread instead of being delivered to one of them.
 func blockSignals(_ signals: [Int32]) {
     var set = sigset_t()
     sigemptyset(&set)
