@@ -69,13 +69,14 @@ public struct Startup {
         if configuration.initMode {
             return try InitSupervisor.run(configuration.command, environment: environment, log: log)
         }
-        // From here a SIGTERM stays pending instead of reaching the pipe after the last look at it:
-        // execInPlace resets the handlers and then unblocks, so a late one ends the process with its
-        // default action rather than being lost while the server starts.
-        blockSignals([SIGTERM, SIGINT])
-        try stopIfInterrupted()
-        log.info("exec \(shellQuoted(configuration.command)) (pid \(processID()))")
-        throw .exec(execInPlace(configuration.command, environment: environment))
+        // A SIGTERM from here on is not lost while the server starts: see execAsProcessOne.
+        let stopped = execAsProcessOne(configuration.command, environment: environment) {
+            log.info("exec \(shellQuoted(configuration.command)) (pid \(processID()))")
+        }
+        switch stopped {
+        case .interrupted(let signal): throw .interrupted(signal: signal)
+        case .failed(let failure): throw .exec(failure)
+        }
     }
 
     // MARK: - Phases

@@ -1,3 +1,36 @@
+/// Starts `command` in place of the current process, as a container's PID 1 must: the one exec path
+/// of `entrypoint` and of `wait-for ... -- COMMAND`.
+///
+/// In order: SIGTERM and SIGINT are blocked, so that one arriving from here on stays pending instead
+/// of reaching a handler after the last look at `SignalPipe` (it would be swallowed and the server
+/// start anyway); then the abort check: if one arrived before (`SignalPipe.abortSignal`), nothing is
+/// started and `.interrupted` is returned, the signals still blocked so that the caller can say so and
+/// exit 128 + n. Otherwise `announce` (the log line), then `execInPlace`: dispositions reset, the mask
+/// emptied — a signal that came after the block is delivered then, with its default action, and ends
+/// the process before the server exists —, output flushed, `execve`.
+///
+/// Returns only when the command was not started.
+public func execAsProcessOne(
+    _ command: [String], environment: [String: String], announce: () -> Void = {}
+) -> ExecStopped {
+    var aborts = sigset_t()
+    sigemptyset(&aborts)
+    sigaddset(&aborts, SIGTERM)
+    sigaddset(&aborts, SIGINT)
+    _ = pthread_sigmask(SIG_BLOCK, &aborts, nil)
+    if let signal = SignalPipe.abortSignal { return .interrupted(signal: signal) }
+    announce()
+    return .failed(execInPlace(command, environment: environment))
+}
+
+/// Why `execAsProcessOne` returned instead of becoming the command.
+public enum ExecStopped: Error, Equatable, Sendable {
+    /// SIGTERM or SIGINT arrived before the exec: nothing was started (exit 128 + n).
+    case interrupted(signal: Int32)
+    /// The program could not be executed: 127 not found, 126 not executable.
+    case failed(ExecFailure)
+}
+
 /// Replaces the current process with `command` (execve), the way a container's PID 1 must start its
 /// server: same PID, argv and environment as given, an empty signal mask, default signal dispositions,
 /// and every buffered byte of output flushed first.
@@ -5,7 +38,7 @@
 /// Dispatch and Swift-concurrency threads block almost every signal and that mask survives `execve`;
 /// ignored signals survive it too. A server started with either would not die on `docker stop`'s
 /// SIGTERM. Call this from the main thread of a synchronous `main` (tini's `restore_signals` does the
-/// same reset).
+/// same reset). `execAsProcessOne` is the caller that also closes the window for a late SIGTERM.
 ///
 /// The program is looked up like `execvp(3)`, with the `PATH` of `environment` (see `searchProgram`).
 ///
