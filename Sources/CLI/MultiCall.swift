@@ -21,8 +21,13 @@ public enum MultiCall {
             arguments.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? ""
         let rest = Array(arguments.dropFirst())
         switch Tool(rawValue: invokedAs) ?? otherwise {
+        // `templater envsubst` from the command line gets the byte-exact environment too (the
+        // dictionary `TemplaterCommand.main` builds cannot hold what envsubst must copy).
+        case .templater where rest.first == "envsubst":
+            return TemplaterCommand.envsubstMain(
+                Array(rest.dropFirst()), environment: .current())
         case .templater: return TemplaterCommand.main(rest)
-        case .envsubst: return TemplaterCommand.envsubstMain(rest)
+        case .envsubst: return TemplaterCommand.envsubstMain(rest, environment: .current())
         case .waitFor: return WaitForCommand.main(rest)
         case .entrypoint: return EntrypointCommand.main(rest)
         }

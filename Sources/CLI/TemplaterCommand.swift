@@ -22,7 +22,7 @@ public enum TemplaterCommand {
             case "render": return try render(rest, environment: environment)
             case "check": return try check(rest, environment: environment)
             case "vars": return try vars(rest)
-            case "envsubst": return envsubstMain(rest)
+            case "envsubst": return envsubstMain(rest, environment: RawEnvironment(environment))
             case "-h", "--help", "help":
                 writeStandardOutput(help)
                 return ExitCode.success
