@@ -43,6 +43,8 @@ public struct Startup {
         let user = try configuration.user.map { spec throws(EntrypointError) in
             try configuration.userDatabase.resolve(spec)
         }
+        // Whether the switch can work at all is known now: say so before a phase changes anything.
+        if let user, !configuration.dryRun { try UserSwitch.check(user) }
         var hooks = configuration.hooks
         if let directory = configuration.hooksDirectory {
             hooks += try HooksDirectory.hooks(in: directory, log: log)
