@@ -199,6 +199,31 @@ import Testing
         }
     }
 
+    /// An attempt's "no answer within" names the time the attempt had: `--connect-timeout`, or less
+    /// when the wait's deadline cut it short.
+    @Test(arguments: [
+        ("a connect timeout longer than the wait", ["--connect-timeout", "5s", "-t", "1s"], "1s"),
+        (
+            "a connect timeout shorter than the wait",
+            ["--connect-timeout", "200ms", "-t", "500ms"], "200ms"
+        ),
+    ])
+    func theReportedLimitIsTheTimeTheAttemptHad(
+        _ behaviour: String, _ options: [String], _ limit: String
+    ) throws {
+        let blackHole = try TestListener()
+        try blackHole.dropSYNs()
+        let started = now()
+        let result = try Self.waitFor(options + [blackHole.address])
+        let elapsed = now() - started
+        #expect(result.status == .exited(124), "\(behaviour)")
+        #expect(
+            result.err.hasSuffix(
+                "last error: connect(\(blackHole.address)): no answer within \(limit)\n"),
+            "\(behaviour): \(result.err)")
+        #expect(elapsed < 1.3, "\(behaviour): took \(elapsed)s")
+    }
+
     @Test func onTimeoutRunRunsTheCommandAnyway() throws {
         let listener = try TestListener()
         let result = try Self.waitFor([
