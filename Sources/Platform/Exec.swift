@@ -97,6 +97,13 @@ public func searchProgram(
             let code = attempt("/bin/sh", ["/bin/sh", candidate] + command.dropFirst())
             if code == 0 { return nil }
             notExecutable = notExecutable ?? (candidate, ENOEXEC)
+        case ENOENT where isExistingFile(candidate):
+            // The file is there: what is missing is the interpreter its `#!` line (or its ELF
+            // header) names. execvp would go on searching and report "not found"; say which.
+            notExecutable = notExecutable ?? (candidate, ENOENT)
+        case EACCES where isDirectory(candidate):
+            // execve says EACCES for a directory; the message says what it is.
+            notExecutable = notExecutable ?? (candidate, EISDIR)
         case EACCES, EISDIR, EPERM:
             notExecutable = notExecutable ?? (candidate, code)
         case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, ESTALE, ENODEV, ETIMEDOUT:
@@ -106,8 +113,12 @@ public func searchProgram(
         }
     }
     if let notExecutable {
-        return ExecFailure(
+        var failure = ExecFailure(
             status: ExitCode.notExecutable, path: notExecutable.path, errno: notExecutable.errno)
+        if notExecutable.errno == ENOENT {
+            failure.missingInterpreter = interpreter(of: failure.path)
+        }
+        return failure
     }
     return ExecFailure(status: ExitCode.notFound, path: program, errno: lastError)
 }
@@ -120,13 +131,96 @@ public struct ExecFailure: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String
     /// The `errno` of the failing `execve`.
     public var errno: Int32
+    /// For a file that exists but whose interpreter does not (ENOENT, 126): what its first line
+    /// names — the `#!` program with its bytes as the kernel read them (`/bin/sh\r` from a CRLF
+    /// file), or `.loader` for an ELF binary whose dynamic loader is missing. nil when unknown.
+    public var missingInterpreter: MissingInterpreter?
+
+    /// A failure of `path` with `status` and `errno`.
+    public init(status: Int32, path: String, errno: Int32) {
+        self.status = status
+        self.path = path
+        self.errno = errno
+    }
 
     public var description: String {
         if status == ExitCode.notFound {
             return "\(path): command not found"
         }
-        return "\(path): cannot execute: \(errorText(errno))"
+        guard errno == ENOENT else { return "\(path): cannot execute: \(errorText(errno))" }
+        switch missingInterpreter {
+        case .script(let program) where program.hasSuffix("\r"):
+            return
+                "\(path): cannot execute: its #! line names '\(escaped(program))', which ends in a "
+                + "carriage return: the file has CRLF line endings (convert it to LF, e.g. dos2unix)"
+        case .script(let program):
+            return
+                "\(path): cannot execute: its interpreter \(escaped(program)) (#! line) was not found"
+        case .loader:
+            return
+                "\(path): cannot execute: its dynamic loader was not found (a binary built for "
+                + "another C library or architecture?)"
+        case nil:
+            return "\(path): cannot execute: its interpreter was not found"
+        }
     }
+}
+
+/// What a file that exists but cannot be started names as its interpreter.
+public enum MissingInterpreter: Equatable, Sendable {
+    /// The program of its `#!` line, as the kernel reads it (up to the first blank or newline).
+    case script(String)
+    /// An ELF binary: its dynamic loader (`PT_INTERP`) is missing.
+    case loader
+}
+
+/// `text` with control characters written as `\r`, `\t` or `\xNN`, so a message shows them.
+private func escaped(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            let hex = String(scalar.value, radix: 16)
+            result += "\\x" + (hex.count == 1 ? "0" : "") + hex
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
+}
+
+/// What the first bytes of `path` name as its interpreter; nil when unreadable or neither a `#!`
+/// script nor ELF.
+private func interpreter(of path: String) -> MissingInterpreter? {
+    guard let fd = try? openFile(path, O_RDONLY) else { return nil }
+    defer { closeFile(fd) }
+    // The kernel reads at most 256 bytes of a #! line (BINPRM_BUF_SIZE).
+    var head = [UInt8](repeating: 0, count: 256)
+    let count = head.withUnsafeMutableBytes { buffer in
+        (try? readSome(
+            fd, into: buffer.baseAddress.unsafelyUnwrapped, count: buffer.count, name: path)) ?? 0
+    }
+    let bytes = head[..<count]
+    if bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { return .loader }
+    guard bytes.starts(with: [0x23, 0x21]) else { return nil }
+    // As binfmt_script: blanks after `#!` skipped, the program ends at a blank or the newline.
+    let line = bytes.dropFirst(2).prefix { $0 != 0x0A }
+    let program = line.drop { $0 == 0x20 || $0 == 0x09 }.prefix { $0 != 0x20 && $0 != 0x09 }
+    guard !program.isEmpty else { return nil }
+    return .script(String(decoding: program, as: UTF8.self))
+}
+
+/// Whether `path` names something that exists and is not a directory (`stat(2)`).
+private func isExistingFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR
+}
+
+/// Whether `path` names a directory (`stat(2)`).
+private func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
 }
 
 /// Empties the signal mask of the calling thread and sets every signal's disposition to `SIG_DFL`.

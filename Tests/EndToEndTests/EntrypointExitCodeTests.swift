@@ -87,6 +87,24 @@ import Testing
             code: 126, behaviour: "a command that is not executable", arguments: ["DIR/pw"],
             message: "entrypoint: error: DIR/pw: cannot execute: Permission denied"),
         Row(
+            code: 126, behaviour: "a script with CRLF line endings: the \\r is named",
+            arguments: ["DIR/crlf.sh"],
+            message:
+                "entrypoint: error: DIR/crlf.sh: cannot execute: its #! line names '/bin/sh\\r', which ends in a carriage return: the file has CRLF line endings (convert it to LF, e.g. dos2unix)"
+        ),
+        Row(
+            code: 126, behaviour: "a script whose interpreter is missing: it is named",
+            arguments: ["DIR/python4.py"],
+            message:
+                "entrypoint: error: DIR/python4.py: cannot execute: its interpreter /usr/bin/python4 (#! line) was not found"
+        ),
+        Row(
+            code: 126, behaviour: "a hook whose interpreter is missing: it is named",
+            arguments: ["--hook", "DIR/python4.py", "true"],
+            message:
+                "entrypoint: error: hook 'DIR/python4.py': DIR/python4.py: cannot execute: its interpreter /usr/bin/python4 (#! line) was not found"
+        ),
+        Row(
             code: 127, behaviour: "a command that is not found", arguments: ["no-such-command"],
             message: "entrypoint: error: no-such-command: command not found"),
         Row(
@@ -116,6 +134,8 @@ import Testing
         writeFile(directory + "/t.template", "${MISSING}\n")
         writeFile(directory + "/ok.template", "ok\n")
         writeFile(directory + "/pw", "secret\n")
+        writeFile(directory + "/crlf.sh", "#!/bin/sh\r\necho never\r\n", mode: 0o755)
+        writeFile(directory + "/python4.py", "#!/usr/bin/python4 -u\nprint(1)\n", mode: 0o755)
         func expand(_ text: String) -> String {
             text.replacingOccurrences(of: "DIR", with: directory)
         }
