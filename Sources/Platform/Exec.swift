@@ -38,13 +38,14 @@ public enum ExecStopped: Error, Equatable, Sendable {
 /// Dispatch and Swift-concurrency threads block almost every signal and that mask survives `execve`;
 /// ignored signals survive it too. A server started with either would not die on `docker stop`'s
 /// SIGTERM. Call this from the main thread of a synchronous `main` (tini's `restore_signals` does the
-/// same reset). `execAsProcessOne` is the caller that also closes the window for a late SIGTERM.
+/// same reset). Internal: `execAsProcessOne`, which also closes the window for a late SIGTERM, is the
+/// one way in.
 ///
 /// The program is looked up like `execvp(3)`, with the `PATH` of `environment` (see `searchProgram`).
 ///
 /// Returns only on failure: `ExecFailure` says whether nothing was found (exit 127) or something was
 /// found and not executable (exit 126).
-public func execInPlace(_ command: [String], environment: [String: String]) -> ExecFailure {
+func execInPlace(_ command: [String], environment: [String: String]) -> ExecFailure {
     let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
     prepareSignalsForExec()
     fflush(nil)
@@ -227,7 +228,7 @@ private func isDirectory(_ path: String) -> Bool {
 ///
 /// Also used by `posix_spawn` callers through `POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF`; here it
 /// is done by hand because `execve` has no such attributes.
-public func prepareSignalsForExec() {
+func prepareSignalsForExec() {
     var action = sigaction()
     action.__sigaction_handler.sa_handler = SIG_DFL
     sigemptyset(&action.sa_mask)
