@@ -58,7 +58,7 @@ import Testing
             environment: ["PATH": "/usr/bin:/bin", "LANG": "C"],
             stderrFreeBytes: expand(row.before).utf8.count)
         // x86_64 write(2) is syscall 1, aarch64's 64; the first argument is the descriptor.
-        let blocked = waitUntil(seconds: 10) {
+        let blocked = EntrypointHarness.waitUntil(seconds: 10) {
             let syscall =
                 (try? String(contentsOfFile: "/proc/\(child.pid)/syscall", encoding: .utf8))
             return syscall?.hasPrefix("1 0x2 ") == true || syscall?.hasPrefix("64 0x2 ") == true
@@ -73,15 +73,5 @@ import Testing
         #expect(
             err.hasSuffix(expand(row.ending).replacingOccurrences(of: "PID", with: "\(child.pid)")),
             "\(err)")
-    }
-
-    /// Polls `condition` every millisecond until it holds or `seconds` pass.
-    private func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = now() + seconds
-        while now() < deadline {
-            if condition() { return true }
-            usleep(1000)
-        }
-        return condition()
     }
 }
