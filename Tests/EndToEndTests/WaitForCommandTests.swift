@@ -212,24 +212,33 @@ import Testing
     @Test(arguments: [
         (
             "a connect timeout longer than the wait", ["--connect-timeout", "5s", "-t", "1s"],
-            0.9...1.0
+            false, 0.9...1.0
         ),
         (
             "a connect timeout shorter than the wait",
-            ["--connect-timeout", "200ms", "-t", "500ms"],
-            0.2...0.2
+            ["--connect-timeout", "200ms", "-t", "500ms"], false, 0.2...0.2
+        ),
+        (
+            "a server that accepts and never replies, past the wait",
+            ["--connect-timeout", "5s", "-t", "1s"], true, 0.9...1.0
         ),
     ])
     func theReportedLimitIsTheTimeTheAttemptHad(
-        _ behaviour: String, _ options: [String], _ limit: ClosedRange<Double>
+        _ behaviour: String, _ options: [String], _ accepts: Bool, _ limit: ClosedRange<Double>
     ) throws {
-        let blackHole = try TestListener()
-        try blackHole.dropSYNs()
+        // Dropped SYNs: the connect never ends ("connect(A): no answer within"); an accepting
+        // listener that never writes: PostgreSQL's reply never comes ("A: no reply within").
+        let server = try TestListener()
+        if accepts { server.listen() } else { try server.dropSYNs() }
+        let target = accepts ? "postgres://\(server.address)" : server.address
         let started = now()
-        let result = try Self.waitFor(options + [blackHole.address])
+        let result = try Self.waitFor(options + [target])
         let elapsed = now() - started
         #expect(result.status == .exited(124), "\(behaviour)")
-        let prefix = "last error: connect(\(blackHole.address)): no answer within "
+        let prefix =
+            accepts
+            ? "last error: \(server.address): no reply within "
+            : "last error: connect(\(server.address)): no answer within "
         let printed = result.err.range(of: prefix).map { result.err[$0.upperBound...] } ?? ""
         let seconds =
             printed.hasSuffix("ms\n")
