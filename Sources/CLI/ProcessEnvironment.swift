@@ -21,4 +21,22 @@ public enum ProcessEnvironment {
         }
         return result
     }
+
+    /// Every `NAME=value` of `environ` with the value's bytes as the kernel gave them (a `String`
+    /// would replace each byte that is not UTF-8 with U+FFFD): what render mode substitutes.
+    public static func bytes() -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            entry += 1
+            guard let equals = strchr(pointer, 0x3D) else { continue }
+            let name = UnsafeRawBufferPointer(start: pointer, count: pointer.distance(to: equals))
+            let key = String(decoding: name, as: UTF8.self)
+            if result[key] == nil {
+                let value = equals + 1
+                result[key] = Array(UnsafeRawBufferPointer(start: value, count: strlen(value)))
+            }
+        }
+        return result
+    }
 }

@@ -7,11 +7,17 @@ public enum TemplaterCommand {
 
     /// Runs `templater ARGS...` with the process environment and returns the exit code.
     public static func main(_ arguments: [String]) -> Int32 {
-        main(arguments, environment: ProcessEnvironment.current())
+        main(arguments, bytes: ProcessEnvironment.bytes())
     }
 
     /// Runs `templater ARGS...` with `environment` and returns the exit code.
     public static func main(_ arguments: [String], environment: [String: String]) -> Int32 {
+        main(arguments, bytes: environment.mapValues { Array($0.utf8) })
+    }
+
+    /// Runs `templater ARGS...` with an environment of bytes (values need not be UTF-8: render mode
+    /// substitutes them as they are) and returns the exit code.
+    public static func main(_ arguments: [String], bytes environment: [String: [UInt8]]) -> Int32 {
         guard let subcommand = arguments.first else {
             log.error("missing subcommand (render, check, vars, envsubst)")
             return ExitCode.usage
@@ -41,7 +47,7 @@ public enum TemplaterCommand {
 
     // MARK: - Subcommands
 
-    private static func render(_ arguments: [String], environment: [String: String])
+    private static func render(_ arguments: [String], environment: [String: [UInt8]])
         throws(CommandError) -> Int32
     {
         var options = try Options.parse(arguments, command: "render")
@@ -74,7 +80,7 @@ public enum TemplaterCommand {
         return ExitCode.success
     }
 
-    private static func check(_ arguments: [String], environment: [String: String])
+    private static func check(_ arguments: [String], environment: [String: [UInt8]])
         throws(CommandError) -> Int32
     {
         var options = try Options.parse(arguments, command: "check")
@@ -330,9 +336,9 @@ extension TemplaterCommand {
                 failFast: failFast)
         }
 
-        func variables(_ environment: [String: String]) throws(CommandError) -> Variables {
+        func variables(_ environment: [String: [UInt8]]) throws(CommandError) -> Variables {
             try wrap { () throws(TemplaterError) in
-                try Variables(environment: environment, envFiles: envFiles, fileEnv: fileEnv)
+                try Variables(bytes: environment, envFiles: envFiles, fileEnv: fileEnv)
             }
         }
 
