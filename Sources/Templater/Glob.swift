@@ -283,7 +283,7 @@ struct Glob {
             Glob.closeOverStars(pattern, &active)
             starts[position] = active[count]
             if position == 0 { break }
-            if position & 0xFFF == 0 && interruptPending() { break }
+            if position & 0xFF == 0 && interruptPending() { break }
             position -= 1
             let unit = text[position]
             for state in 0..<count where active[state] {
@@ -313,7 +313,7 @@ struct Glob {
         while true {
             if active[count] && !body(position) { return }
             if position == text.endIndex { return }
-            if position & 0xFFF == 0 && interruptPending() { return }
+            if position & 0xFF == 0 && interruptPending() { return }
             let unit = text[position]
             var any = false
             for state in 0..<count where active[state] {
@@ -415,7 +415,7 @@ private let hyphen = UInt32(UInt8(ascii: "-"))
 private let backslash = UInt32(UInt8(ascii: "\\"))
 
 /// Whether SIGTERM or SIGINT arrived while a render was running (`SignalPipe.abortsBlockingCalls`):
-/// the long loops of matching and substitution look every few thousand characters, so that a signal
+/// the long loops of matching and substitution look every 256 characters, so that a signal
 /// ends a render within the 100 ms the README promises.
 @inline(__always)
 func interruptPending() -> Bool {

@@ -190,7 +190,7 @@ enum StringOperations {
                     continue
                 }
                 position += 1
-                if position & 0xFFF == 0 && interruptPending() { break }
+                if position & 0xFF == 0 && interruptPending() { break }
             }
             result += value[offsets[copied]...]
         }
