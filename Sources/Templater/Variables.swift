@@ -65,7 +65,7 @@ public struct Variables: Sendable {
                     entry.interpolated
                     ? try Variables.interpolate(
                         entry, in: file.path, environment: environment, earlier: merged)
-                    : Array(entry.value.utf8)
+                    : entry.bytes
             }
         }
         for (name, value) in environment { merged[name] = value }
@@ -104,7 +104,7 @@ public struct Variables: Sendable {
         _ entry: EnvFile.Entry, in path: String, environment: [String: [UInt8]],
         earlier: [String: [UInt8]]
     ) throws(TemplaterError) -> [UInt8] {
-        let value = Array(entry.value.utf8)
+        let value = entry.bytes
         guard value.contains(0x24) else { return value }
         var scope = earlier
         for (name, value) in environment { scope[name] = value }

@@ -64,6 +64,33 @@ func renderBytes(_ template: String, _ environment: [String: [UInt8]])
         #expect(diagnostics.isEmpty, "\(name)")
     }
 
+    /// Values that enter through an env file or a `_FILE` secret keep their bytes too.
+    @Test(
+        arguments: [
+            ("an unquoted env-file value", "E=a\u{1}b\n", [0x61, 0xE9, 0x62]),
+            ("a double-quoted env-file value", "E=\"x\u{1}y\"\n", [0x78, 0xE9, 0x79]),
+            ("a single-quoted env-file value", "E='\u{1}'\n", [0xE9]),
+            ("an interpolated env-file value", "B=\u{1}\nE=${B}-\n", [0xE9, 0x2D]),
+            ("a binary _FILE secret", "secret", [0xE9, 0x00, 0xFF]),
+        ] as [(String, String, [UInt8])])
+    func valuesFromFilesAreBytes(_ name: String, _ file: String, _ expected: [UInt8]) throws {
+        let path = NSTemporaryDirectory() + "hostile-\(getpid())-\(name.hashValue)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let variables: Variables
+        if file == "secret" {
+            try Data(expected + [0x0A]).write(to: URL(fileURLWithPath: path))
+            variables = try Variables(bytes: ["E_FILE": Array(path.utf8)], fileEnv: true)
+        } else {
+            // U+0001 stands for the byte 0xE9, which a Swift string literal cannot hold.
+            let bytes = Array(file.utf8).map { $0 == 0x01 ? UInt8(0xE9) : $0 }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            variables = try Variables(bytes: [:], envFiles: [path])
+        }
+        var renderer = Renderer(policy: RenderPolicy(), variables: variables)
+        #expect(renderer.renderBytes(Array("${E}".utf8), path: "t") == expected, "\(name)")
+        #expect(renderer.diagnostics.isEmpty, "\(name)")
+    }
+
     /// `${A:-` opened `depth` times around `x`.
     static func nested(_ depth: Int) -> String {
         String(repeating: "${A:-", count: depth) + "x" + String(repeating: "}", count: depth)
