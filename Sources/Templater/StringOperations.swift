@@ -56,6 +56,7 @@ enum StringOperations {
                 }
             }
             if !every { break }
+            if index & 0xFF == 0xFF && interruptPending() { break }
         }
         return CharacterUnits.encode(units)
     }
