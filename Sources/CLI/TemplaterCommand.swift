@@ -7,17 +7,17 @@ public enum TemplaterCommand {
 
     /// Runs `templater ARGS...` with the process environment and returns the exit code.
     public static func main(_ arguments: [String]) -> Int32 {
-        main(arguments, bytes: ProcessEnvironment.bytes())
+        main(arguments, environment: RawEnvironment.current())
     }
 
     /// Runs `templater ARGS...` with `environment` and returns the exit code.
     public static func main(_ arguments: [String], environment: [String: String]) -> Int32 {
-        main(arguments, bytes: environment.mapValues { Array($0.utf8) })
+        main(arguments, environment: RawEnvironment(environment))
     }
 
-    /// Runs `templater ARGS...` with an environment of bytes (values need not be UTF-8: render mode
-    /// substitutes them as they are) and returns the exit code.
-    public static func main(_ arguments: [String], bytes environment: [String: [UInt8]]) -> Int32 {
+    /// Runs `templater ARGS...` with the environment byte for byte (values need not be UTF-8: render
+    /// mode substitutes them as they are) and returns the exit code.
+    public static func main(_ arguments: [String], environment: RawEnvironment) -> Int32 {
         guard let subcommand = arguments.first else {
             log.error("missing subcommand (render, check, vars, envsubst)")
             return ExitCode.usage
@@ -25,10 +25,10 @@ public enum TemplaterCommand {
         let rest = Array(arguments.dropFirst())
         do throws(CommandError) {
             switch subcommand {
-            case "render": return try render(rest, environment: environment)
-            case "check": return try check(rest, environment: environment)
+            case "render": return try render(rest, environment: environment.firstValues)
+            case "check": return try check(rest, environment: environment.firstValues)
             case "vars": return try vars(rest)
-            case "envsubst": return envsubstMain(rest)
+            case "envsubst": return envsubstMain(rest, environment: environment)
             case "-h", "--help", "help":
                 writeStandardOutput(help)
                 return ExitCode.success
@@ -348,7 +348,7 @@ extension TemplaterCommand {
                 return inputs.map { RenderJob(source: $0, destination: nil) }
             }
             if inputs.count > 1 && !outputPath.hasSuffix("/") {
-                if let status = try? wrapStatus(outputPath), status {
+                if wrapStatus(outputPath) {
                     return inputs.map { RenderJob(source: $0, destination: outputPath) }
                 }
                 throw .usage(
@@ -357,7 +357,7 @@ extension TemplaterCommand {
             return inputs.map { RenderJob(source: $0, destination: outputPath) }
         }
 
-        private func wrapStatus(_ path: String) throws -> Bool {
+        private func wrapStatus(_ path: String) -> Bool {
             var status = stat()
             guard stat(path, &status) == 0 else { return false }
             return status.st_mode & S_IFMT == S_IFDIR
