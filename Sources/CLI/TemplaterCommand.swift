@@ -7,11 +7,17 @@ public enum TemplaterCommand {
 
     /// Runs `templater ARGS...` with the process environment and returns the exit code.
     public static func main(_ arguments: [String]) -> Int32 {
-        main(arguments, environment: ProcessEnvironment.current())
+        main(arguments, environment: RawEnvironment.current())
     }
 
     /// Runs `templater ARGS...` with `environment` and returns the exit code.
     public static func main(_ arguments: [String], environment: [String: String]) -> Int32 {
+        main(arguments, environment: RawEnvironment(environment))
+    }
+
+    /// Runs `templater ARGS...` with the environment byte for byte (values need not be UTF-8: render
+    /// mode substitutes them as they are) and returns the exit code.
+    public static func main(_ arguments: [String], environment: RawEnvironment) -> Int32 {
         guard let subcommand = arguments.first else {
             log.error("missing subcommand (render, check, vars, envsubst)")
             return ExitCode.usage
@@ -19,10 +25,10 @@ public enum TemplaterCommand {
         let rest = Array(arguments.dropFirst())
         do throws(CommandError) {
             switch subcommand {
-            case "render": return try render(rest, environment: environment)
-            case "check": return try check(rest, environment: environment)
+            case "render": return try render(rest, environment: environment.firstValues)
+            case "check": return try check(rest, environment: environment.firstValues)
             case "vars": return try vars(rest)
-            case "envsubst": return envsubstMain(rest, environment: RawEnvironment(environment))
+            case "envsubst": return envsubstMain(rest, environment: environment)
             case "-h", "--help", "help":
                 writeStandardOutput(help)
                 return ExitCode.success
@@ -41,7 +47,7 @@ public enum TemplaterCommand {
 
     // MARK: - Subcommands
 
-    private static func render(_ arguments: [String], environment: [String: String])
+    private static func render(_ arguments: [String], environment: [String: [UInt8]])
         throws(CommandError) -> Int32
     {
         var options = try Options.parse(arguments, command: "render")
@@ -75,7 +81,7 @@ public enum TemplaterCommand {
         return ExitCode.success
     }
 
-    private static func check(_ arguments: [String], environment: [String: String])
+    private static func check(_ arguments: [String], environment: [String: [UInt8]])
         throws(CommandError) -> Int32
     {
         var options = try Options.parse(arguments, command: "check")
@@ -350,10 +356,9 @@ extension TemplaterCommand {
                 failFast: failFast)
         }
 
-        func variables(_ environment: [String: String]) throws(CommandError) -> Variables {
+        func variables(_ environment: [String: [UInt8]]) throws(CommandError) -> Variables {
             try wrap { () throws(TemplaterError) in
-                try Variables(
-                    environment: environment, envFiles: envFiles, fileSecrets: fileSecrets)
+                try Variables(bytes: environment, envFiles: envFiles, fileSecrets: fileSecrets)
             }
         }
 
