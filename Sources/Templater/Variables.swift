@@ -55,7 +55,8 @@ public struct Variables: Sendable {
     /// The process environment as bytes over `envFiles`, with the `_FILE` secrets `fileSecrets`
     /// covers resolved.
     public init(
-        bytes environment: [String: [UInt8]], envFiles: [String] = [], fileSecrets: FileSecrets = .off
+        bytes environment: [String: [UInt8]], envFiles: [String] = [],
+        fileSecrets: FileSecrets = .off
     ) throws(TemplaterError) {
         var merged: [String: [UInt8]] = [:]
         for path in envFiles {
