@@ -46,6 +46,7 @@ struct EntrypointOptions {
         ("--init", "ENTRYPOINT_INIT"),
         ("--dry-run", "ENTRYPOINT_DRY_RUN"),
         ("--log-level", "ENTRYPOINT_LOG_LEVEL"),
+        ("--secrets-dir", "ENTRYPOINT_SECRETS_DIR"),
     ]
 
     /// Parses `arguments` (without the program name) over `environment`.
@@ -148,6 +149,7 @@ struct EntrypointOptions {
         } else if let (value, origin) = single("--file-env") {
             configuration.fileSecrets = try parseFileSecrets(value, origin: origin)
         }
+        configuration.secretsDirectory = single("--secrets-dir")?.value
         if let (value, _) = single("--suffix") { configuration.suffix = value }
         if let (value, origin) = single("--mode") {
             guard let mode = UInt32(value, radix: 8), mode <= 0o7777 else {
@@ -204,7 +206,7 @@ struct EntrypointOptions {
     private static let valueFlags: Set<String> = [
         "--template", "--allow", "--allow-prefix", "--allow-regex", "--unset", "--env-file",
         "--suffix", "--mode", "--wait", "--wait-timeout", "--hook", "--hooks-dir", "--hook-timeout",
-        "--lock", "--user", "--log-level",
+        "--lock", "--user", "--log-level", "--secrets-dir",
     ]
     private static let switchFlags: Set<String> = [
         "--defined-only", "--braces-only", "--no-empty", "--fail-fast", "--no-file-env", "--init",

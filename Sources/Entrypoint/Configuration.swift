@@ -8,6 +8,9 @@ public struct Configuration: Sendable {
     public var fileSecrets: FileSecrets = .auto
     /// `--env-file F`: Compose `.env` files under the process environment.
     public var envFiles: [String] = []
+    /// `--secrets-dir DIR`: every regular file supplies the variable named after it (see
+    /// `SecretsDirectory`).
+    public var secretsDirectory: String?
     /// `--template SRC:DEST`, in order.
     public var templates: [TemplateSpec] = []
     /// True when `templates` and `policy` come from the nginx image's `NGINX_ENVSUBST_*` variables.
