@@ -182,7 +182,21 @@ struct EntrypointOptions {
             options.logLevel = level
         }
 
-        if configuration.templates.isEmpty {
+        // The nginx image's /docker-entrypoint.d/ sequence replaces the NGINX_ENVSUBST_* render
+        // below: its templates step reads those variables when it runs.
+        // ENTRYPOINT_NGINX_ROOT: the directory the image's paths are below (tests, offline renders).
+        let nginxRoot = environment["ENTRYPOINT_NGINX_ROOT"] ?? ""
+        if NginxEntrypoint.applies(to: flags.command, root: nginxRoot) {
+            configuration.nginx = NginxEntrypoint(
+                root: nginxRoot, policy: policy,
+                selectionGiven: !names.isEmpty || !prefixes.isEmpty || !regexes.isEmpty
+                    || definedOnly)
+            let quiet = !(environment["NGINX_ENTRYPOINT_QUIET_LOGS"] ?? "").isEmpty
+            if quiet && !flags.switches.contains("--quiet") && single("--log-level") == nil {
+                options.logLevel = .warning
+            }
+        }
+        if configuration.templates.isEmpty && configuration.nginx == nil {
             try applyNginxVariables(
                 environment, to: &configuration,
                 selectionGiven: !names.isEmpty || !prefixes.isEmpty

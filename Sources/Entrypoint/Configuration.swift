@@ -15,6 +15,9 @@ public struct Configuration: Sendable {
     public var templates: [TemplateSpec] = []
     /// True when `templates` and `policy` come from the nginx image's `NGINX_ENVSUBST_*` variables.
     public var templatesFromNginx = false
+    /// The official nginx image's `/docker-entrypoint.d/` sequence, when the command is `nginx`
+    /// and that directory exists (after the templates, before the wait).
+    public var nginx: NginxEntrypoint?
     /// The selection and the unset/empty/braces choices of the render.
     public var policy = RenderPolicy()
     /// `--suffix`: what marks a template in a directory, stripped from the output's name.

@@ -59,9 +59,11 @@ public struct Startup {
         try stopIfInterrupted()
         try renderTemplates(secrets)
         try stopIfInterrupted()
+        let prepared = try runNginxEntrypoint(secrets)
+        try stopIfInterrupted()
         try waitForTargets()
         try stopIfInterrupted()
-        var environment = try runHooks(hooks, environment: secrets.environment)
+        var environment = try runHooks(hooks, environment: prepared)
         environment["ENTRYPOINT_ENV"] = nil
         if let user, try UserSwitch.apply(user, log: log) {
             environment["HOME"] = user.home
