@@ -24,6 +24,7 @@ for group in "$@"; do
         want /usr/sbin/haproxy haproxy
         want /usr/sbin/mariadbd mariadb-server
         want /usr/lib/postgresql/15/bin/postgres postgresql
+        want /usr/lib/nginx/modules/ngx_stream_module.so libnginx-mod-stream
         want /usr/bin/redis-server redis-server
         want /usr/lib/rabbitmq/bin/rabbitmq-server rabbitmq-server
         want unshare util-linux
