@@ -105,13 +105,13 @@ public struct NginxEntrypoint: Sendable {
     /// - Parameters:
     ///   - secretNames: variables whose values are secret (outputs holding them are private).
     ///   - runner: runs `.sh` files and the shell that sources `.envsh` files.
-    ///   - info: where the progress lines go (nothing when `NGINX_ENTRYPOINT_QUIET_LOGS` is set).
+    ///   - log: where the progress lines go (info level).
     public func run(
         command: [String], environment: [String: String], secretNames: Set<String>,
         runFile: (Hook, [String: String]) throws(EntrypointError) -> Void, log: Log
     ) throws(EntrypointError) -> [String: String] {
-        let quiet = !(environment["NGINX_ENTRYPOINT_QUIET_LOGS"] ?? "").isEmpty
-        func info(_ line: String) { if !quiet { log.info(line) } }
+        // NGINX_ENTRYPOINT_QUIET_LOGS lowers the log level (the CLI does it): these are info lines.
+        func info(_ line: String) { log.info(line) }
         var environment = environment
         let steps = try steps()
         info("\(Self.directory)/: configuring nginx (\(steps.count) steps, 4 of them built in)")
@@ -251,12 +251,15 @@ public struct NginxEntrypoint: Sendable {
         }
         // The file ended the shell (`exit`) before `export -p`: nothing it set is known.
         guard !text.isEmpty else { return environment }
-        let exported: [String: String]
+        let listed: [String: String]
         do throws(ShellWordsError) {
-            exported = Self.exportedVariables(try ShellWords.split(text))
+            listed = Self.exportedVariables(try ShellWords.split(text))
         } catch {
             throw .hookEnvironment(hook: path, line: 0, reason: "export -p: \(error.message)")
         }
+        // The shell's own bookkeeping (dash exports PWD) is not the file's doing.
+        var exported = listed
+        for name in Self.shellVariables where environment[name] == nil { exported[name] = nil }
         let changed = exported.filter { environment[$0.key] != $0.value }.keys.sorted()
         let removed = environment.keys.filter { exported[$0] == nil }.sorted()
         for name in changed where isSecretName(name) {
@@ -266,6 +269,9 @@ public struct NginxEntrypoint: Sendable {
         if !removed.isEmpty { info("\(path) unset \(removed.joined(separator: ", "))") }
         return exported
     }
+
+    /// Variables a shell sets for itself; kept out of the environment unless they were in it.
+    static let shellVariables = ["PWD", "OLDPWD", "SHLVL", "_"]
 
     /// The variables of `export -p` output, split into words: every `NAME=value` word (dash and
     /// BusyBox print `export NAME='value'`, bash `export NAME="value"` or `declare -x ...`);

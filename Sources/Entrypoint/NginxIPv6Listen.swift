@@ -103,8 +103,8 @@ struct NginxIPv6Listen {
     /// The MD5 that dpkg recorded for `default.conf` in `package`'s `Conffiles` field (lines
     /// ` /etc/nginx/conf.d/default.conf <md5>` of the package's stanza in the status file).
     static func dpkgConffileMD5(_ status: String, package: String) -> String? {
-        for stanza in status.split(separator: "\n\n") {
-            let lines = stanza.split(separator: "\n")
+        for stanza in stanzas(status) {
+            let lines = stanza
             guard lines.contains(where: { $0 == "Package: \(package)" }) else { continue }
             var inConffiles = false
             for line in lines {
@@ -124,8 +124,8 @@ struct NginxIPv6Listen {
     /// The SHA-1 apk recorded for `etc/nginx/conf.d/default.conf` in `package`'s entry
     /// (`F:etc/nginx/conf.d`, `R:default.conf`, `Z:Q1` + base64).
     static func apkSHA1(_ installed: String, package: String) -> [UInt8]? {
-        for stanza in installed.split(separator: "\n\n") {
-            let lines = stanza.split(separator: "\n")
+        for stanza in stanzas(installed) {
+            let lines = stanza
             guard lines.contains(where: { $0 == "P:\(package)" }) else { continue }
             var directory = ""
             var file = ""
@@ -142,6 +142,21 @@ struct NginxIPv6Listen {
             }
         }
         return nil
+    }
+
+    /// The paragraphs of a dpkg status or apk database file (separated by empty lines). A loop
+    /// over lines: splitting on a multi-character separator would link the standard library's
+    /// string-processing module, over a megabyte of the static binary.
+    static func stanzas(_ text: String) -> [[Substring]] {
+        var result: [[Substring]] = [[]]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty {
+                if result.last?.isEmpty == false { result.append([]) }
+            } else {
+                result[result.count - 1].append(line)
+            }
+        }
+        return result.filter { !$0.isEmpty }
     }
 
     /// Standard base64 (`=` padding); nil on any other character.

@@ -124,7 +124,7 @@ struct RedisConversation: Conversation {
                     + "password (and user) given to the probe against the server's requirepass "
                     + "or ACL")
         }
-        if line.hasPrefix("ERR AUTH") && line.contains("without any password configured") {
+        if line.hasPrefix("ERR AUTH") && line.containsText("without any password configured") {
             authWarning = "the server has no password, but one was given"
             return nil
         }
