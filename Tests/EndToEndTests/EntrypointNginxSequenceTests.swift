@@ -130,3 +130,26 @@ import Testing
         #expect(!ours.contains { $0.contains(sentinel) })
     }
 }
+
+extension EntrypointNginxSequenceTests {
+    @Test func theDryRunListsTheStepsAndRunsNone() throws {
+        let root = Root(["5-touch.sh": ("#!/bin/sh\ntouch \"$OUT\"\n", true)])
+        defer { root.remove() }
+        let marker = root.work + "/ran"
+        let result = try root.run(["--dry-run", "nginx"], ["OUT": marker])
+        #expect(result.status == .exited(0))
+        let d = "/docker-entrypoint.d"
+        #expect(
+            result.out.contains(
+                """
+                nginx \(d)/ (after the templates):
+                  \(d)/5-touch.sh
+                  \(d)/10-listen-on-ipv6-by-default.sh (built in)
+                  \(d)/15-local-resolvers.envsh (built in)
+                  \(d)/20-envsubst-on-templates.sh (built in)
+                  \(d)/30-tune-worker-processes.sh (built in)
+
+                """), "\(result.out)")
+        #expect(access(marker, F_OK) != 0, "nothing runs in a dry run")
+    }
+}

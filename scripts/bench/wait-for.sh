@@ -119,10 +119,11 @@ def protocol_round(kind):
     time.sleep(random.uniform(0.2, 2.0))
     if kind == "redis":
         state["ready"] = True
+        opened = time.monotonic()
     else:
         listener.listen(64)
+        opened = time.monotonic()  # connections queue from here; the thread accepts them
         thread.start()
-    opened = time.monotonic()
     fd = os.open(fifo, os.O_RDONLY)
     ran = time.monotonic()
     os.close(fd)
