@@ -104,7 +104,8 @@ public struct NginxEntrypoint: Sendable {
     ///
     /// - Parameters:
     ///   - secretNames: variables whose values are secret (outputs holding them are private).
-    ///   - runner: runs `.sh` files and the shell that sources `.envsh` files.
+    ///   - runFile: runs a `.sh` file, or the shell that sources an `.envsh` file, with an
+    ///     environment, and throws when it fails (the entrypoint passes its hook runner).
     ///   - log: where the progress lines go (info level).
     public func run(
         command: [String], environment: [String: String], secretNames: Set<String>,
