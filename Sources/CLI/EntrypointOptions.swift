@@ -53,10 +53,9 @@ struct EntrypointOptions {
     static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError)
         -> EntrypointOptions
     {
-        var flags = try readFlags(arguments)
+        let flags = try readFlags(arguments)
         var options = EntrypointOptions()
         options.help = flags.help
-        options.configuration.command = flags.command
 
         // Every option: the flag's values if given, else the variable's.
         func values(_ flag: String) -> (values: [String], origin: String)? {
@@ -117,13 +116,29 @@ struct EntrypointOptions {
             throw UsageError(error.description)
         }
 
-        // The selection and the render policy.
+        // The selection and the render policy. Names and expressions are checked here, where it is
+        // known whether they came from the flag or its variable, so that the message names that one.
         var names: [String] = []
-        if let (items, _) = values("--allow") {
+        if let (items, origin) = values("--allow") {
             names = items.flatMap { Selection.parseList($0) }
+            // Empty, it would select every name (no selection): refused, as `templater --allow`.
+            if names.isEmpty {
+                throw UsageError(
+                    "\(origin): '\(items.joined(separator: " "))' names no variable"
+                        + " (leave \(origin) out to select every name)")
+            }
+            for name in names where !isValidName(name) {
+                throw UsageError("\(origin): '\(name)' is not a variable name")
+            }
         }
         let prefixes = values("--allow-prefix")?.values ?? []
-        let regexes = values("--allow-regex")?.values ?? []
+        var regexes: [String] = []
+        if let (items, origin) = values("--allow-regex") {
+            for pattern in items {
+                try checkRegex(pattern, origin: origin)
+            }
+            regexes = items
+        }
         let definedOnly = try boolean("--defined-only")
         var policy = RenderPolicy()
         do {
@@ -172,10 +187,11 @@ struct EntrypointOptions {
         configuration.initMode = try boolean("--init")
         configuration.dryRun = try boolean("--dry-run")
 
-        if flags.switches.contains("--quiet") {
+        // `--quiet` is the flag form of `--log-level warning`: it beats ENTRYPOINT_LOG_LEVEL (flags
+        // win), and an explicit --log-level beats it.
+        if flags.switches.contains("--quiet") && flags.values["--log-level"] == nil {
             options.logLevel = .warning
-        }
-        if let (value, origin) = single("--log-level") {
+        } else if let (value, origin) = single("--log-level") {
             guard let level = LogLevel(name: value) else {
                 throw UsageError("\(origin): '\(value)' is not one of error, warning, info, debug")
             }
@@ -202,7 +218,6 @@ struct EntrypointOptions {
                 selectionGiven: !names.isEmpty || !prefixes.isEmpty
                     || !regexes.isEmpty || definedOnly, notes: &options.notes)
         }
-        flags.values = [:]
         options.configuration = configuration
         return options
     }
@@ -293,21 +308,29 @@ struct EntrypointOptions {
         }
     }
 
-    /// `auto` (or a true boolean), `all`, `off` (or a false boolean), or a list of names.
+    /// `auto` (or a true boolean), `all`, `off` (or a false boolean), or a list of names: the parser
+    /// `templater --file-env` shares (`FileSecrets(parsing:origin:)`).
     static func parseFileSecrets(_ value: String, origin: String) throws(UsageError) -> FileSecrets
     {
-        switch value.lowercased() {
-        case "auto", "1", "true", "yes", "on": return .auto
-        case "all": return .all
-        case "off", "none", "0", "false", "no": return .off
-        default:
-            let names = Selection.parseList(value).map {
-                $0.hasSuffix("_FILE") ? String($0.dropLast(5)) : $0
-            }
-            for name in names where !isValidName(name) {
-                throw UsageError("\(origin): '\(name)' is not a variable name")
-            }
-            return .only(Set(names))
+        do {
+            return try FileSecrets(parsing: value, origin: origin)
+        } catch {
+            throw UsageError(error.description)
+        }
+    }
+
+    /// Throws a usage error naming `origin` (`--allow-regex`, `ENTRYPOINT_ALLOW_REGEX`,
+    /// `NGINX_ENVSUBST_FILTER`) when `pattern` is not a POSIX ERE; the reason is regcomp's.
+    static func checkRegex(_ pattern: String, origin: String) throws(UsageError) {
+        do {
+            _ = try Selection(regexes: [pattern])
+        } catch {
+            // Selection names the flag; put the origin in its place.
+            let flagged = "--allow-regex '\(pattern)': "
+            let message = error.description
+            let reason =
+                message.hasPrefix(flagged) ? String(message.dropFirst(flagged.count)) : message
+            throw UsageError("\(origin) '\(pattern)': \(reason)")
         }
     }
 
@@ -353,9 +376,10 @@ struct EntrypointOptions {
         configuration.templatesFromNginx = true
         configuration.suffix = value("NGINX_ENVSUBST_TEMPLATE_SUFFIX") ?? ".template"
         guard !selectionGiven else { return }
+        let filter = value("NGINX_ENVSUBST_FILTER").map { [$0] } ?? []
+        for pattern in filter { try checkRegex(pattern, origin: "NGINX_ENVSUBST_FILTER") }
         do {
-            configuration.policy.selection = try Selection(
-                regexes: value("NGINX_ENVSUBST_FILTER").map { [$0] } ?? [], definedOnly: true)
+            configuration.policy.selection = try Selection(regexes: filter, definedOnly: true)
         } catch {
             throw UsageError("NGINX_ENVSUBST_FILTER: \(error)")
         }
