@@ -88,7 +88,7 @@ public struct NginxEntrypoint: Sendable {
     {
         // A link cycle would make `find -follow` complain; a depth bound stops it here.
         guard depth < 16 else { return }
-        for name in try directoryEntries(root + path) where !name.hasPrefix("..") {
+        for name in try DirectoryStream(root + path).names() where !name.hasPrefix("..") {
             let child = path + "/" + name
             guard let facts = try? fileFacts(root + child) else { continue }
             if facts.isDirectory {

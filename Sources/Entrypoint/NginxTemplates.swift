@@ -140,7 +140,7 @@ struct NginxTemplates {
     /// Whether `directory` holds, at any depth, an entry named `*suffix` (as the script's
     /// `find DIR -name "*SUFFIX"`); `..*` entries are skipped.
     static func holdsFile(_ directory: String, endingWith suffix: String) -> Bool {
-        guard let names = try? directoryEntries(directory) else { return false }
+        guard let names = try? DirectoryStream(directory).names() else { return false }
         for name in names where !name.hasPrefix("..") {
             if name.hasSuffix(suffix) { return true }
             let path = directory + "/" + name

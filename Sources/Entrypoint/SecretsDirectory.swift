@@ -14,7 +14,8 @@ import Templater
 /// the visible names are followed when they are symbolic links (a Secret volume's `db_password` is
 /// a link to `..data/db_password`), and whatever is not a regular file then is skipped.
 ///
-/// The values follow the `_FILE` rules: read with the routine that reads `_FILE` secrets, trailing
+/// The values follow the `_FILE` rules: read with the routine that reads `_FILE` secrets
+/// (`InputFile.read`: bounded in size, a FIFO cannot hang start-up, SIGTERM ends the wait), trailing
 /// newlines stripped, an unreadable file is an input error (66); a variable also set directly, or
 /// through its own `X_FILE`, is an error naming both (1), so that no value silently wins. The
 /// values are secrets: never logged, redacted in `--dry-run`, and rendered outputs that receive
@@ -56,7 +57,7 @@ public enum SecretsDirectory {
     ) throws(EntrypointError) -> [Entry] {
         let names: [String]
         do {
-            names = try directoryEntries(directory)
+            names = try DirectoryStream(directory).names()
         } catch {
             throw .input(path: "\(directory) (--secrets-dir)", error)
         }
@@ -94,9 +95,9 @@ public enum SecretsDirectory {
             }
             var bytes: [UInt8]
             do {
-                bytes = try readWholeFile(path)
+                bytes = try InputFile.read(path, label: "--secrets-dir")
             } catch {
-                throw .templates(.input(path: "\(path) (--secrets-dir)", error))
+                throw .templates(error)
             }
             while bytes.last == 0x0A { bytes.removeLast() }
             entries[name] = Entry(

@@ -150,8 +150,8 @@ final class TargetProbe {
         }
     }
 
-    /// The user and password of `auth`, reading a password file with the routine that reads
-    /// `_FILE` secrets (trailing newlines stripped).
+    /// The user and password of `auth`; a password file is read as a `_FILE` secret is (trailing
+    /// newlines stripped), but only a small regular file, so the wait loop's thread never blocks.
     private static func credentials(_ auth: RedisAuth) -> Result<
         (user: String?, password: String), SystemError
     > {
@@ -160,7 +160,7 @@ final class TargetProbe {
             return .success((auth.user, password))
         case .file(let path):
             do throws(SystemError) {
-                var bytes = try readWholeFile(path)
+                var bytes = try readSmallRegularFile(path)
                 while bytes.last == 0x0A { bytes.removeLast() }
                 return .success((auth.user, String(decoding: bytes, as: UTF8.self)))
             } catch {
