@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a make target needs, only when it is missing: `scripts/install-deps.sh GROUP...`.
-# Groups: oracles (GNU envsubst, bash), servers (nginx, apache2, haproxy, mariadb, postgresql),
+# Groups: oracles (GNU envsubst, bash), servers (nginx, apache2, haproxy, mariadb, postgresql,
+# redis, rabbitmq),
 # peers (tini, wait-for-it, hyperfine), lint (hadolint, docker-compose),
 # containers (docker.io, debootstrap, docker-compose), python (virtualenv for the Django app),
 # deploy (docker-compose for its Compose schema, and .demo/deploy-venv with Tests/Deploy/requirements.txt:
@@ -25,6 +26,9 @@ for group in "$@"; do
         want /usr/sbin/haproxy haproxy
         want /usr/sbin/mariadbd mariadb-server
         want /usr/lib/postgresql/15/bin/postgres postgresql
+        want /usr/lib/nginx/modules/ngx_stream_module.so libnginx-mod-stream
+        want /usr/bin/redis-server redis-server
+        want /usr/lib/rabbitmq/bin/rabbitmq-server rabbitmq-server
         want unshare util-linux
         ;;
     peers)

@@ -10,7 +10,8 @@
 # plus Tests/Containers/compose.test.yml (host networking only: every service on 127.0.0.1 at a free
 # port), and the checks run: health, a post through HAProxy, static CSS from both proxies, rendered
 # configs, PID 1, read-only root, non-root processes without capabilities, graceful `docker stop`,
-# secrets kept out of logs and inspect, `down -v`.
+# secrets kept out of logs and inspect, `down -v`. The FROM-scratch wait-for image (images/wait-for)
+# builds too and runs as a one-shot (exit 0 and 124).
 #
 # The engine (`dockerd --bridge=none --iptables=false`, its own data root, exec root and socket in a
 # temporary directory) is started here and stopped by its PID on every exit, failures included;
@@ -275,6 +276,54 @@ if wait_all "${!background[@]}"; then
 else
     fail "image builds"
     exit 1
+fi
+
+# ----------------------------------------------------------------------------------------------
+# The wait-for image (images/wait-for): FROM scratch, the one binary and a minimal /etc, run as a
+# one-shot on the host network as an init container would be: ready (0) against a listener on
+# 127.0.0.1, timed out (124) against a port where nothing listens.
+
+if run_logged image-wait-for docker build --network host --file images/wait-for/Dockerfile \
+    --tag community-board/wait-for:latest .; then
+    wait_for_size=$(docker image inspect --format '{{.Size}}' community-board/wait-for:latest)
+    pass "the wait-for image builds ($(awk -v b="$wait_for_size" 'BEGIN { printf "%.2f MB", b / 1000000 }'))"
+    echo "community-board/wait-for: $wait_for_size bytes" >"$logs/wait-for-image.txt"
+    # A listener on a free port (the test's own, ended by PID), and a port where none listens.
+    exec {listener_out}< <(exec python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(120)')
+    listener_pid=$!
+    read -r ready_port <&"$listener_out"
+    closed_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    one_shot() { docker run --rm --network host community-board/wait-for:latest "$@"; }
+    status=0
+    one_shot --timeout 20s "127.0.0.1:$ready_port" >"$logs/wait-for-ready.log" 2>&1 || status=$?
+    if ((status == 0)) && grep -q "ready after" "$logs/wait-for-ready.log"; then
+        pass "wait-for one-shot: 127.0.0.1:$ready_port ready, exit 0"
+    else
+        fail "wait-for one-shot against a listener: exit $status ($(tail -n 2 "$logs/wait-for-ready.log"))"
+    fi
+    status=0
+    one_shot --timeout 1s "127.0.0.1:$closed_port" >"$logs/wait-for-timeout.log" 2>&1 || status=$?
+    if ((status == 124)); then
+        pass "wait-for one-shot: nothing on 127.0.0.1:$closed_port, exit 124 after the timeout"
+    else
+        fail "wait-for one-shot against a closed port: exit $status, expected 124"
+    fi
+    users=$(docker image inspect --format '{{.Config.User}} {{json .Config.Entrypoint}}' community-board/wait-for:latest)
+    if [[ "$users" == '65532:65532 ["/usr/local/bin/wait-for"]' ]]; then
+        pass "wait-for image: user 65532, ENTRYPOINT in exec form"
+    else
+        fail "wait-for image config: $users"
+    fi
+    kill "$listener_pid" 2>/dev/null || true
+    exec {listener_out}<&-
+else
+    fail "the wait-for image build"
 fi
 
 # ----------------------------------------------------------------------------------------------
