@@ -36,7 +36,7 @@ public struct EnvsubstLookup: @unchecked Sendable {
     /// Records the environment entry `name=value`. As with `getenv`, the first definition of a name
     /// wins; names that cannot be referred to, or that the SHELL-FORMAT does not select, are ignored.
     public mutating func define(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        guard let base = name.baseAddress, EnvsubstSyntax.isName(name) else { return }
+        guard let base = name.baseAddress, NameSyntax.isName(name) else { return }
         let key = EnvsubstNameKey(base, count: name.count, readable: name.count)
         let index: Int
         if let found = table.find(key, base) {
@@ -60,7 +60,7 @@ public struct EnvsubstLookup: @unchecked Sendable {
     /// reference is copied verbatim.
     public func replacement(for name: String) -> [UInt8]? {
         withUTF8Bytes(name) { name -> [UInt8]? in
-            guard let base = name.baseAddress, EnvsubstSyntax.isName(name) else { return nil }
+            guard let base = name.baseAddress, NameSyntax.isName(name) else { return nil }
             guard
                 let index = table.find(
                     EnvsubstNameKey(base, count: name.count, readable: name.count), base)

@@ -91,7 +91,7 @@ public struct EnvsubstScanner: Sendable {
     ) throws(SystemError) -> Int {
         guard let base = window.baseAddress else { return 0 }
         let count = window.count
-        let classes = EnvsubstSyntax.byteClasses
+        let classes = NameSyntax.byteClasses
         let everyName = lookup.substitutesEveryName
         var runStart = 0
         var position = 0
@@ -104,7 +104,7 @@ public struct EnvsubstScanner: Sendable {
                 return dollar
             }
             let braced =
-                base.load(fromByteOffset: index, as: UInt8.self) == EnvsubstSyntax.openingBrace
+                base.load(fromByteOffset: index, as: UInt8.self) == NameSyntax.openingBrace
             if braced {
                 index &+= 1
                 guard index < count else {
@@ -115,7 +115,7 @@ public struct EnvsubstScanner: Sendable {
             }
             guard
                 classes[Int(base.load(fromByteOffset: index, as: UInt8.self))]
-                    & EnvsubstSyntax.startFlag != 0
+                    & NameSyntax.startFlag != 0
             else {
                 // `$` or `${` without a name: copied; the byte after it may start a reference.
                 position = index
@@ -130,7 +130,7 @@ public struct EnvsubstScanner: Sendable {
                 index &+= 1
                 while index < count
                     && classes[Int(base.load(fromByteOffset: index, as: UInt8.self))]
-                        & EnvsubstSyntax.continueFlag != 0
+                        & NameSyntax.continueFlag != 0
                 {
                     index &+= 1
                 }
@@ -146,7 +146,7 @@ public struct EnvsubstScanner: Sendable {
                 guard
                     index < count
                         && base.load(fromByteOffset: index, as: UInt8.self)
-                            == EnvsubstSyntax.closingBrace
+                            == NameSyntax.closingBrace
                 else {
                     // `${NAME` without its `}`: copied up to the end of the name.
                     position = index
@@ -178,14 +178,14 @@ public struct EnvsubstScanner: Sendable {
     private static func shortName(_ name: UnsafeRawPointer, readable: Int) -> EnvsubstNameKey? {
         guard readable >= 16 else { return nil }
         let head = UInt64(littleEndian: name.loadUnaligned(as: UInt64.self))
-        let headEnd = EnvsubstSyntax.nonNameBytes(head)
+        let headEnd = NameSyntax.nonNameBytes(head)
         if headEnd != 0 {
             let length = headEnd.trailingZeroBitCount &>> 3
             let word = head & ((1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1)
             return EnvsubstNameKey(length: length, head: word, tail: word)
         }
         let next = UInt64(littleEndian: name.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        let nextEnd = EnvsubstSyntax.nonNameBytes(next)
+        let nextEnd = NameSyntax.nonNameBytes(next)
         guard nextEnd != 0 else { return nil }
         let length = 8 &+ nextEnd.trailingZeroBitCount &>> 3
         let tail = UInt64(

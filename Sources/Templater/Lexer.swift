@@ -98,9 +98,9 @@ public struct Lexer {
         if second == 0x7B {
             // The common case first: `${NAME}`.
             var end = cursor + 2
-            if end < count && isNameStart(byte(end)) {
+            if end < count && NameSyntax.startsName(byte(end)) {
                 end += 1
-                while end < count && isNameByte(byte(end)) { end += 1 }
+                while end < count && NameSyntax.continuesName(byte(end)) { end += 1 }
                 if end < count && byte(end) == 0x7D {
                     let text = UnsafeRawBufferPointer(start: base + cursor, count: end + 1 - cursor)
                     let name = UnsafeRawBufferPointer(
@@ -111,10 +111,10 @@ public struct Lexer {
             }
             return try braced(offset: offset)
         }
-        if isNameStart(second) {
+        if NameSyntax.startsName(second) {
             var end = 2
             while true {
-                while cursor + end < count && isNameByte(byte(cursor + end)) { end += 1 }
+                while cursor + end < count && NameSyntax.continuesName(byte(cursor + end)) { end += 1 }
                 if cursor + end < count { break }
                 if !(try ensure(end + 1)) { break }
             }

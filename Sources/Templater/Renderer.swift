@@ -209,14 +209,14 @@ public struct Renderer {
             var index = dollar &+ 1
             let braced = index < count && base.load(fromByteOffset: index, as: UInt8.self) == 0x7B
             if braced { index &+= 1 }
-            guard index < count, isNameStart(base.load(fromByteOffset: index, as: UInt8.self))
+            guard index < count, NameSyntax.startsName(base.load(fromByteOffset: index, as: UInt8.self))
             else {
                 stop = dollar
                 break
             }
             let nameStart = index
             index &+= 1
-            while index < count && isNameByte(base.load(fromByteOffset: index, as: UInt8.self)) {
+            while index < count && NameSyntax.continuesName(base.load(fromByteOffset: index, as: UInt8.self)) {
                 index &+= 1
             }
             // The name may go on in the next read; `${NAME` needs its `}` right after the name.

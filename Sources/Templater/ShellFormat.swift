@@ -26,18 +26,18 @@ public struct ShellFormat: Equatable, Sendable {
         while index < end {
             let byte = format[index]
             index += 1
-            guard byte == EnvsubstSyntax.dollar else { continue }
+            guard byte == NameSyntax.dollar else { continue }
             var braced = false
-            if index < end && format[index] == EnvsubstSyntax.openingBrace {
+            if index < end && format[index] == NameSyntax.openingBrace {
                 braced = true
                 index += 1
             }
-            guard index < end && EnvsubstSyntax.startsName(format[index]) else { continue }
+            guard index < end && NameSyntax.startsName(format[index]) else { continue }
             let nameStart = index
-            repeat { index += 1 } while index < end && EnvsubstSyntax.continuesName(format[index])
+            repeat { index += 1 } while index < end && NameSyntax.continuesName(format[index])
             let name = format[nameStart..<index]
             if braced {
-                guard index < end && format[index] == EnvsubstSyntax.closingBrace else { continue }
+                guard index < end && format[index] == NameSyntax.closingBrace else { continue }
                 index += 1
             }
             names.append(String(decoding: name, as: UTF8.self))
