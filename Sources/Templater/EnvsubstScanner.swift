@@ -10,7 +10,8 @@ import Platform
 /// - `${NAME:-word}` and friends are therefore copied verbatim; there are no escapes; values are
 ///   written as they are and never scanned again.
 ///
-/// The text between references is found with `memchr` and copied in one write per run; memory stays at
+/// References are recognised by `ReferenceScanner`, the text between them found with `memchr` and
+/// copied in one write per run; memory stays at
 /// one input chunk and one output buffer, plus the longest name when a name crosses a chunk boundary.
 public struct EnvsubstScanner: Sendable {
     /// Which references are replaced, and by what.
@@ -81,115 +82,16 @@ public struct EnvsubstScanner: Sendable {
 
     /// Renders the bytes of `window` and returns how many it handled: all of them at the end of the
     /// input, otherwise all up to a reference that the window cuts off.
-    ///
-    /// The bytes from `runStart` on are copied verbatim until a replaced reference ends the run, so a
-    /// reference that stays as it is costs no write of its own.
     @inline(__always)
     private func render(
-        _ window: UnsafeRawBufferPointer, atEnd: Bool, table: EnvsubstLookup.Table,
-        to output: ByteOutput
+        _ window: UnsafeRawBufferPointer, atEnd: Bool, table: NameTable, to output: ByteOutput
     ) throws(SystemError) -> Int {
-        guard let base = window.baseAddress else { return 0 }
-        let count = window.count
-        let classes = NameSyntax.byteClasses
         let everyName = lookup.substitutesEveryName
-        var runStart = 0
-        var position = 0
-        while let dollar = firstDollar(base, from: position, count: count) {
-            // Read `$`, an optional `{`, a name, and the `}` that a `{` needs.
-            var index = dollar &+ 1
-            guard index < count else {
-                if atEnd { break }
-                try output.write(base + runStart, count: dollar &- runStart)
-                return dollar
-            }
-            let braced =
-                base.load(fromByteOffset: index, as: UInt8.self) == NameSyntax.openingBrace
-            if braced {
-                index &+= 1
-                guard index < count else {
-                    if atEnd { break }
-                    try output.write(base + runStart, count: dollar &- runStart)
-                    return dollar
-                }
-            }
-            guard
-                classes[Int(base.load(fromByteOffset: index, as: UInt8.self))]
-                    & NameSyntax.startFlag != 0
-            else {
-                // `$` or `${` without a name: copied; the byte after it may start a reference.
-                position = index
-                continue
-            }
-            let nameStart = index
-            let key: EnvsubstNameKey
-            if let fast = Self.shortName(base + nameStart, readable: count &- nameStart) {
-                key = fast
-                index = nameStart &+ fast.length
-            } else {
-                index &+= 1
-                while index < count
-                    && classes[Int(base.load(fromByteOffset: index, as: UInt8.self))]
-                        & NameSyntax.continueFlag != 0
-                {
-                    index &+= 1
-                }
-                // A name that reaches the end of the window may go on in the next read.
-                if index == count && !atEnd {
-                    try output.write(base + runStart, count: dollar &- runStart)
-                    return dollar
-                }
-                key = EnvsubstNameKey(
-                    base + nameStart, count: index &- nameStart, readable: count &- nameStart)
-            }
-            if braced {
-                guard
-                    index < count
-                        && base.load(fromByteOffset: index, as: UInt8.self)
-                            == NameSyntax.closingBrace
-                else {
-                    // `${NAME` without its `}`: copied up to the end of the name.
-                    position = index
-                    continue
-                }
-                index &+= 1
-            }
-            if let slot = table.find(key, base + nameStart) {
-                try output.write(base + runStart, count: dollar &- runStart)
-                let value = table.value(at: slot)
-                if let valueBase = value.baseAddress {
-                    try output.write(valueBase, count: value.count)
-                }
-                runStart = index
-            } else if everyName {
-                // An unset variable: replaced by nothing.
-                try output.write(base + runStart, count: dollar &- runStart)
-                runStart = index
-            }
-            position = index
+        return try ReferenceScanner.copy(window, atEnd: atEnd, lenient: true, to: output) {
+            key, name, _ in
+            if let slot = table.find(key, name) { return .replace(table.value(at: slot)) }
+            // An unset variable is replaced by nothing; a name the SHELL-FORMAT does not select stays.
+            return everyName ? .remove : .keep
         }
-        try output.write(base + runStart, count: count &- runStart)
-        return count
-    }
-
-    /// The key of the name starting at `name` when it is shorter than sixteen bytes and sixteen bytes
-    /// can be read there: found with two word loads and no byte loop. Nil otherwise.
-    @inline(__always)
-    private static func shortName(_ name: UnsafeRawPointer, readable: Int) -> EnvsubstNameKey? {
-        guard readable >= 16 else { return nil }
-        let head = UInt64(littleEndian: name.loadUnaligned(as: UInt64.self))
-        let headEnd = NameSyntax.nonNameBytes(head)
-        if headEnd != 0 {
-            let length = headEnd.trailingZeroBitCount &>> 3
-            let word = head & ((1 &<< UInt64(truncatingIfNeeded: length &* 8)) &- 1)
-            return EnvsubstNameKey(length: length, head: word, tail: word)
-        }
-        let next = UInt64(littleEndian: name.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-        let nextEnd = NameSyntax.nonNameBytes(next)
-        guard nextEnd != 0 else { return nil }
-        let length = 8 &+ nextEnd.trailingZeroBitCount &>> 3
-        let tail = UInt64(
-            littleEndian: name.loadUnaligned(fromByteOffset: length &- 8, as: UInt64.self))
-        return EnvsubstNameKey(length: length, head: head, tail: tail)
     }
 }

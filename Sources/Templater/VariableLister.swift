@@ -41,23 +41,26 @@ public enum VariableLister {
                 guard let token else { break }
                 switch token {
                 case .text, .dollar: break
-                case .bareReference(let name, let offset):
+                case .bareReference(let range):
+                    let name = UnsafeRawBufferPointer(rebasing: lexer.bytes(range)[1...])
                     result.append(
                         Occurrence(
                             name: String(decoding: name, as: UTF8.self),
-                            location: location(lexer.position(at: offset))))
-                case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
+                            location: location(lexer.position(at: range.lowerBound))))
+                case .bracedName(let range), .bracedReference(let range):
                     do throws(SyntaxError) {
                         collect(
-                            try Parser.parseBraced(Array(bytes), at: lexer.position(at: offset)))
+                            try Parser.parseBraced(
+                                Array(lexer.bytes(range)), at: lexer.position(at: range.lowerBound))
+                        )
                     } catch {
                         problems.append(
                             Diagnostic(
                                 .error, at: location(error.position), error.message,
                                 notes: error.notes))
                     }
-                case .unterminated(_, let offset):
-                    let position = lexer.position(at: offset)
+                case .unterminated(let range):
+                    let position = lexer.position(at: range.lowerBound)
                     let error = SyntaxError.unterminated(at: position)
                     problems.append(
                         Diagnostic(
