@@ -185,3 +185,35 @@ extension Lexer {
         cursor += length
     }
 }
+
+// MARK: - Elements
+
+extension Lexer {
+    /// The next token with its reference parsed, or nil at the end of the input: the one dispatch of
+    /// the renderer and of `templater vars`.
+    @inline(__always)
+    public mutating func nextElement() throws(SystemError) -> TemplateElement? {
+        guard let token = try next() else { return nil }
+        switch token {
+        case .text(let range):
+            return .text(range)
+        case .dollar:
+            return .dollar
+        case .bareReference(let range):
+            return .name(range.lowerBound + 1..<range.upperBound, reference: range, braced: false)
+        case .bracedName(let range):
+            return .name(
+                range.lowerBound + 2..<range.upperBound - 1, reference: range, braced: true)
+        case .bracedReference(let range):
+            do throws(SyntaxError) {
+                let reference = try Parser.parseBraced(
+                    Array(bytes(range)), at: position(at: range.lowerBound))
+                return .reference(reference, text: range)
+            } catch {
+                return .invalid(error)
+            }
+        case .unterminated(let range):
+            return .invalid(.unterminated(at: position(at: range.lowerBound)))
+        }
+    }
+}

@@ -69,15 +69,15 @@ public struct Renderer {
                     throw .output(path: output.name, error)
                 }
             }
-            let next: Token?
+            let next: TemplateElement?
             do {
-                next = try lexer.next()
+                next = try lexer.nextElement()
             } catch {
                 throw .input(path: input.name, error)
             }
-            guard let token = next, !shouldStop else { return }
+            guard let element = next, !shouldStop else { return }
             do {
-                try emit(token, lexer: &lexer, to: output)
+                try emit(element, lexer: &lexer, to: output)
             } catch {
                 throw .output(path: output.name, error)
             }
@@ -87,51 +87,37 @@ public struct Renderer {
         }
     }
 
-    /// Writes one token's rendering.
+    /// Writes one element's rendering.
     @inline(__always)
-    private mutating func emit(_ token: Token, lexer: inout Lexer, to output: ByteOutput)
-        throws(SystemError)
-    {
-        switch token {
+    private mutating func emit(
+        _ element: TemplateElement, lexer: inout Lexer, to output: ByteOutput
+    ) throws(SystemError) {
+        switch element {
         case .text(let range):
             if errorCount == 0 { try output.write(lexer.bytes(range)) }
         case .dollar:
             if errorCount == 0 { try output.write(byte: 0x24) }
-        case .bareReference(let range):
-            let text = lexer.bytes(range)
-            if policy.bracesOnly {
+        case .name(let name, let reference, let braced):
+            let text = lexer.bytes(reference)
+            if !braced && policy.bracesOnly {
                 if errorCount == 0 { try output.write(text) }
                 return
             }
             try simple(
-                name: UnsafeRawBufferPointer(rebasing: text[1...]), text: text, braced: false,
-                offset: range.lowerBound, lexer: &lexer, to: output)
-        case .bracedName(let range):
-            let text = lexer.bytes(range)
-            try simple(
-                name: UnsafeRawBufferPointer(rebasing: text[2..<text.count - 1]), text: text,
-                braced: true, offset: range.lowerBound, lexer: &lexer, to: output)
-        case .bracedReference(let range):
-            let text = lexer.bytes(range)
-            let reference: Reference
-            do throws(SyntaxError) {
-                reference = try Parser.parseBraced(
-                    Array(text), at: lexer.position(at: range.lowerBound))
-            } catch {
-                report(error)
-                return
-            }
+                name: lexer.bytes(name), text: text, braced: braced, offset: reference.lowerBound,
+                lexer: &lexer, to: output)
+        case .reference(let reference, let range):
             let expansion = expand(reference)
             if errorCount == 0 {
                 switch expansion {
                 case .text(let value): try output.write(value)
                 case .quoted(let text): try output.write(text.bytes)
-                case .verbatim: try output.write(text)
+                case .verbatim: try output.write(lexer.bytes(range))
                 case .failed: break
                 }
             }
-        case .unterminated(let range):
-            report(.unterminated(at: lexer.position(at: range.lowerBound)))
+        case .invalid(let error):
+            report(error)
         }
     }
 
