@@ -32,7 +32,7 @@ public struct Renderer {
     /// or other access unless its mode is given).
     public private(set) var substitutedSecrets = 0
 
-    private var cache = NameTable()
+    private let cache = NameTable()
     private var path = ""
     /// Where the template starts in `path` (an env-file value starts mid-line).
     private var origin = Position.start
@@ -161,20 +161,26 @@ public struct Renderer {
     private mutating func copyPlainReferences(_ lexer: inout Lexer, to output: ByteOutput)
         throws(SystemError)
     {
+        // The hot loop reads locals only: the table, the policy's choices, a count of secrets.
+        let cache = self.cache
+        let bracesOnly = policy.bracesOnly
+        let onUnset = policy.onUnset
+        var secrets = 0
+        defer { substitutedSecrets += secrets }
         let handled = try ReferenceScanner.copy(
             lexer.remaining, atEnd: false, lenient: false, to: output
         ) { key, name, braced in
             // `$NAME` is not ours under `--braces-only`: kept.
-            if !braced && policy.bracesOnly { return .keep }
-            let slot = cachedSlot(key, name)
+            if !braced && bracesOnly { return .keep }
+            let slot = cache.find(key, name) ?? insert(key, name)
             switch cache.resolution(at: slot) {
             case .value(let secret):
-                if secret { substitutedSecrets += 1 }
+                if secret { secrets &+= 1 }
                 return .replace(cache.value(at: slot))
             case .notSelected:
                 return .keep
             case .unset:
-                switch policy.onUnset {
+                switch onUnset {
                 case .keep: return .keep
                 case .empty: return .remove
                 case .error: return .stop
@@ -223,8 +229,14 @@ public struct Renderer {
     /// The cache slot of the name whose key is `key` and whose bytes start at `name`, resolved and
     /// cached on its first use.
     @inline(__always)
-    mutating func cachedSlot(_ key: NameKey, _ name: UnsafeRawPointer) -> Int {
-        if let slot = cache.find(key, name) { return slot }
+    func cachedSlot(_ key: NameKey, _ name: UnsafeRawPointer) -> Int {
+        cache.find(key, name) ?? insert(key, name)
+    }
+
+    /// Resolves the name whose key is `key` and whose bytes start at `name`, which is not cached yet,
+    /// and caches it; returns its slot.
+    @inline(never)
+    private func insert(_ key: NameKey, _ name: UnsafeRawPointer) -> Int {
         let bytes = UnsafeRawBufferPointer(start: name, count: key.length)
         let nameString = String(decoding: bytes, as: UTF8.self)
         let value = variables[nameString]
