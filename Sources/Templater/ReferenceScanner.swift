@@ -34,10 +34,13 @@ enum ReferenceScanner {
     }
 
     /// Recognises the reference at the `$` at `dollar` among the `count` bytes at `base`; `atEnd` says
-    /// that no byte follows them (a name that reaches the end is then complete).
+    /// that no byte follows them (a name that reaches the end is then complete). `classes` is
+    /// `NameSyntax.byteClasses`, which a loop loads once.
     @inline(__always)
-    static func scan(_ base: UnsafeRawPointer, dollar: Int, count: Int, atEnd: Bool) -> Scan {
-        let classes = NameSyntax.byteClasses
+    static func scan(
+        _ base: UnsafeRawPointer, dollar: Int, count: Int, atEnd: Bool,
+        classes: UnsafePointer<UInt8> = NameSyntax.byteClasses
+    ) -> Scan {
         var index = dollar &+ 1
         guard index < count else { return atEnd ? .noName(resume: index) : .cut }
         let braced = base.load(fromByteOffset: index, as: UInt8.self) == NameSyntax.openingBrace
@@ -94,9 +97,9 @@ enum ReferenceScanner {
         let count = window.count
         var runStart = 0
         var position = 0
-        var stop = count
+        let classes = NameSyntax.byteClasses
         while let dollar = firstDollar(base, from: position, count: count) {
-            switch scan(base, dollar: dollar, count: count, atEnd: atEnd) {
+            switch scan(base, dollar: dollar, count: count, atEnd: atEnd, classes: classes) {
             case .name(let key, let nameStart, let end, let braced):
                 switch resolve(key, base + nameStart, braced) {
                 case .keep:
@@ -111,19 +114,23 @@ enum ReferenceScanner {
                     try output.write(base + runStart, count: dollar &- runStart)
                     runStart = end
                 case .stop:
-                    stop = dollar
+                    try output.write(base + runStart, count: dollar &- runStart)
+                    return dollar
                 }
                 position = end
             case .noName(let resume), .unclosed(let resume):
-                if !lenient { stop = dollar }
+                if !lenient {
+                    try output.write(base + runStart, count: dollar &- runStart)
+                    return dollar
+                }
                 position = resume
             case .cut:
-                stop = dollar
+                try output.write(base + runStart, count: dollar &- runStart)
+                return dollar
             }
-            if stop != count { break }
         }
-        try output.write(base + runStart, count: stop &- runStart)
-        return stop
+        try output.write(base + runStart, count: count &- runStart)
+        return count
     }
 
     /// The key of the name starting at `name` when it is shorter than sixteen bytes and sixteen bytes
