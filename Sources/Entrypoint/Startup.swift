@@ -67,7 +67,10 @@ public struct Startup {
             environment["HOME"] = user.home
         }
         if configuration.initMode {
-            return try InitSupervisor.run(configuration.command, environment: environment, log: log)
+            let supervisor = try InitSupervisor(
+                command: configuration.command, environment: environment,
+                profile: configuration.stop, log: log)
+            return try supervisor.run()
         }
         // From here a SIGTERM stays pending instead of reaching the pipe after the last look at it:
         // execInPlace resets the handlers and then unblocks, so a late one ends the process with its
