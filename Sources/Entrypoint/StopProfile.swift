@@ -49,7 +49,13 @@ public struct StopProfile: Equatable, Sendable {
     }
 }
 
-/// `5s`, `500ms`, `1.5s`: nanoseconds as the stop log lines print them.
+/// `5s`, `500ms`, `1.5s`: nanoseconds as the stop log lines print them (`formatSeconds` without a
+/// trailing zero in the fraction).
 func formatDuration(_ nanoseconds: UInt64) -> String {
-    formatSeconds(Double(nanoseconds) / 1e9)
+    var text = formatSeconds(Double(nanoseconds) / 1e9)
+    if text.hasSuffix("0s") && text.contains(".") {
+        text.removeLast(2)
+        text += "s"
+    }
+    return text
 }
