@@ -159,8 +159,8 @@ import Testing
             ["--signal-map", "HUP:USR1,SIGTERM:quit,10:WINCH"], mode: "exit")
         defer { _ = child.finish(timeout: 5) }
         for signal in [SIGHUP, SIGUSR1, SIGUSR2] {
-            child.signal(signal)
             let count = Self.received(child).count
+            child.signal(signal)
             #expect(child.waitForOutput(seconds: 5) { _, _ in Self.received(child).count > count })
         }
         child.signal(SIGTERM)
