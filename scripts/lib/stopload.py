@@ -5,6 +5,7 @@ Used by Tests/ServerTests/GracefulStopTests.swift and scripts/bench/stop.sh.
 
   stopload.py backend
       Serves GET /?ms=N (default 200) after sleeping N ms, HTTP/1.1 with keep-alive; prints its port.
+      Ends when its stdin reaches end of file: when the test process that started it is gone.
 
   stopload.py load URL PID [--warm S] [--lag S] [--long-at S] [--workers N] [--long N]
       Sends GET URL?ms=200 from N keep-alive and N fresh-connection workers for --warm seconds, then
@@ -62,6 +63,12 @@ def backend():
             pass  # a proxy that dropped the connection (the baseline's fast stops): not our news
 
     server = Server(("127.0.0.1", 0), Handler)
+
+    def end_with_parent():
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=end_with_parent, daemon=True).start()
     print(server.server_address[1], flush=True)
     server.serve_forever()
 
