@@ -30,7 +30,7 @@ public enum EntrypointCommand {
         for note in options.notes { log.info(note) }
         let startup = Startup(
             configuration: options.configuration, environment: environment, log: log,
-            writePlan: { writeStandardOutput(log.redact($0)) })
+            writePlan: { writeStandardOutput($0) })
         do {
             return try startup.run()
         } catch {
@@ -46,7 +46,8 @@ public enum EntrypointCommand {
             for diagnostic in diagnostics {
                 // Located diagnostics print compiler-style; the others get the tool's prefix.
                 let prefix = diagnostic.location == nil ? "entrypoint: " : ""
-                for line in log.redact(diagnostic.description).split(separator: "\n") {
+                // The Templater writes *** for secrets itself; nothing else here is a value.
+                for line in diagnostic.description.split(separator: "\n") {
                     StandardError.writeLine(prefix + line)
                 }
             }
@@ -79,9 +80,12 @@ public enum EntrypointCommand {
           --file-env[=WHICH]      X_FILE supplies X: auto (default: names with PASSWORD,
                                   SECRET, TOKEN, KEY), all, or a LIST of names
           --no-file-env           leave X_FILE variables alone
+          --secrets-dir DIR       each file in DIR supplies the variable named after it
+                                  (db_password -> DB_PASSWORD; like X_FILE)
           --suffix S              template suffix in directories (default .template)
           --mode OCTAL            mode of new outputs
-          --wait TARGET           wait for host:port, http://, unix://, file://, postgres://, mysql://
+          --wait TARGET           wait for host:port, http://, unix://, file://, postgres://, mysql://,
+                                  redis://, amqp:// (?stable=N: N ready answers in a row)
           --wait-timeout D        give up waiting after D (default 60s; 0 = never)
           --hook COMMAND          run COMMAND (split like a shell, no expansion, no shell)
           --hooks-dir DIR         run DIR's executable files in sort -V order

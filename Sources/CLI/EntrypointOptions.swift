@@ -51,16 +51,16 @@ struct EntrypointOptions {
         ("--stop-timeout", "ENTRYPOINT_STOP_TIMEOUT"),
         ("--dry-run", "ENTRYPOINT_DRY_RUN"),
         ("--log-level", "ENTRYPOINT_LOG_LEVEL"),
+        ("--secrets-dir", "ENTRYPOINT_SECRETS_DIR"),
     ]
 
     /// Parses `arguments` (without the program name) over `environment`.
     static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError)
         -> EntrypointOptions
     {
-        var flags = try readFlags(arguments)
+        let flags = try readFlags(arguments)
         var options = EntrypointOptions()
         options.help = flags.help
-        options.configuration.command = flags.command
 
         // Every option: the flag's values if given, else the variable's.
         func values(_ flag: String) -> (values: [String], origin: String)? {
@@ -121,13 +121,29 @@ struct EntrypointOptions {
             throw UsageError(error.description)
         }
 
-        // The selection and the render policy.
+        // The selection and the render policy. Names and expressions are checked here, where it is
+        // known whether they came from the flag or its variable, so that the message names that one.
         var names: [String] = []
-        if let (items, _) = values("--allow") {
+        if let (items, origin) = values("--allow") {
             names = items.flatMap { Selection.parseList($0) }
+            // Empty, it would select every name (no selection): refused, as `templater --allow`.
+            if names.isEmpty {
+                throw UsageError(
+                    "\(origin): '\(items.joined(separator: " "))' names no variable"
+                        + " (leave \(origin) out to select every name)")
+            }
+            for name in names where !isValidName(name) {
+                throw UsageError("\(origin): '\(name)' is not a variable name")
+            }
         }
         let prefixes = values("--allow-prefix")?.values ?? []
-        let regexes = values("--allow-regex")?.values ?? []
+        var regexes: [String] = []
+        if let (items, origin) = values("--allow-regex") {
+            for pattern in items {
+                try checkRegex(pattern, origin: origin)
+            }
+            regexes = items
+        }
         let definedOnly = try boolean("--defined-only")
         var policy = RenderPolicy()
         do {
@@ -153,6 +169,7 @@ struct EntrypointOptions {
         } else if let (value, origin) = single("--file-env") {
             configuration.fileSecrets = try parseFileSecrets(value, origin: origin)
         }
+        configuration.secretsDirectory = single("--secrets-dir")?.value
         if let (value, _) = single("--suffix") { configuration.suffix = value }
         if let (value, origin) = single("--mode") {
             guard let mode = UInt32(value, radix: 8), mode <= 0o7777 else {
@@ -180,23 +197,37 @@ struct EntrypointOptions {
         }
         configuration.dryRun = try boolean("--dry-run")
 
-        if flags.switches.contains("--quiet") {
+        // `--quiet` is the flag form of `--log-level warning`: it beats ENTRYPOINT_LOG_LEVEL (flags
+        // win), and an explicit --log-level beats it.
+        if flags.switches.contains("--quiet") && flags.values["--log-level"] == nil {
             options.logLevel = .warning
-        }
-        if let (value, origin) = single("--log-level") {
+        } else if let (value, origin) = single("--log-level") {
             guard let level = LogLevel(name: value) else {
                 throw UsageError("\(origin): '\(value)' is not one of error, warning, info, debug")
             }
             options.logLevel = level
         }
 
-        if configuration.templates.isEmpty {
+        // The nginx image's /docker-entrypoint.d/ sequence replaces the NGINX_ENVSUBST_* render
+        // below: its templates step reads those variables when it runs.
+        // ENTRYPOINT_NGINX_ROOT: the directory the image's paths are below (tests, offline renders).
+        let nginxRoot = environment["ENTRYPOINT_NGINX_ROOT"] ?? ""
+        if NginxEntrypoint.applies(to: flags.command, root: nginxRoot) {
+            configuration.nginx = NginxEntrypoint(
+                root: nginxRoot, policy: policy,
+                selectionGiven: !names.isEmpty || !prefixes.isEmpty || !regexes.isEmpty
+                    || definedOnly)
+            let quiet = !(environment["NGINX_ENTRYPOINT_QUIET_LOGS"] ?? "").isEmpty
+            if quiet && !flags.switches.contains("--quiet") && single("--log-level") == nil {
+                options.logLevel = .warning
+            }
+        }
+        if configuration.templates.isEmpty && configuration.nginx == nil {
             try applyNginxVariables(
                 environment, to: &configuration,
                 selectionGiven: !names.isEmpty || !prefixes.isEmpty
                     || !regexes.isEmpty || definedOnly, notes: &options.notes)
         }
-        flags.values = [:]
         options.configuration = configuration
         return options
     }
@@ -245,7 +276,7 @@ struct EntrypointOptions {
     private static let valueFlags: Set<String> = [
         "--template", "--allow", "--allow-prefix", "--allow-regex", "--unset", "--env-file",
         "--suffix", "--mode", "--wait", "--wait-timeout", "--hook", "--hooks-dir", "--hook-timeout",
-        "--lock", "--user", "--log-level",
+        "--lock", "--user", "--log-level", "--secrets-dir",
         "--signal-map", "--stop-signal", "--stop-delay", "--stop-timeout",
     ]
     private static let switchFlags: Set<String> = [
@@ -320,21 +351,29 @@ struct EntrypointOptions {
         }
     }
 
-    /// `auto` (or a true boolean), `all`, `off` (or a false boolean), or a list of names.
+    /// `auto` (or a true boolean), `all`, `off` (or a false boolean), or a list of names: the parser
+    /// `templater --file-env` shares (`FileSecrets(parsing:origin:)`).
     static func parseFileSecrets(_ value: String, origin: String) throws(UsageError) -> FileSecrets
     {
-        switch value.lowercased() {
-        case "auto", "1", "true", "yes", "on": return .auto
-        case "all": return .all
-        case "off", "none", "0", "false", "no": return .off
-        default:
-            let names = Selection.parseList(value).map {
-                $0.hasSuffix("_FILE") ? String($0.dropLast(5)) : $0
-            }
-            for name in names where !isValidName(name) {
-                throw UsageError("\(origin): '\(name)' is not a variable name")
-            }
-            return .only(Set(names))
+        do {
+            return try FileSecrets(parsing: value, origin: origin)
+        } catch {
+            throw UsageError(error.description)
+        }
+    }
+
+    /// Throws a usage error naming `origin` (`--allow-regex`, `ENTRYPOINT_ALLOW_REGEX`,
+    /// `NGINX_ENVSUBST_FILTER`) when `pattern` is not a POSIX ERE; the reason is regcomp's.
+    static func checkRegex(_ pattern: String, origin: String) throws(UsageError) {
+        do {
+            _ = try Selection(regexes: [pattern])
+        } catch {
+            // Selection names the flag; put the origin in its place.
+            let flagged = "--allow-regex '\(pattern)': "
+            let message = error.description
+            let reason =
+                message.hasPrefix(flagged) ? String(message.dropFirst(flagged.count)) : message
+            throw UsageError("\(origin) '\(pattern)': \(reason)")
         }
     }
 
@@ -380,9 +419,10 @@ struct EntrypointOptions {
         configuration.templatesFromNginx = true
         configuration.suffix = value("NGINX_ENVSUBST_TEMPLATE_SUFFIX") ?? ".template"
         guard !selectionGiven else { return }
+        let filter = value("NGINX_ENVSUBST_FILTER").map { [$0] } ?? []
+        for pattern in filter { try checkRegex(pattern, origin: "NGINX_ENVSUBST_FILTER") }
         do {
-            configuration.policy.selection = try Selection(
-                regexes: value("NGINX_ENVSUBST_FILTER").map { [$0] } ?? [], definedOnly: true)
+            configuration.policy.selection = try Selection(regexes: filter, definedOnly: true)
         } catch {
             throw UsageError("NGINX_ENVSUBST_FILTER: \(error)")
         }

@@ -55,9 +55,18 @@ public enum WaitForCommand {
             return outcome.exitCode
         }
         guard !configuration.command.isEmpty else { return ExitCode.success }
-        let failure = execInPlace(configuration.command, environment: environment)
-        report(.error, failure.description, options: options)
-        return failure.status
+        switch execAsProcessOne(configuration.command, environment: environment) {
+        case .interrupted(let signal):
+            report(
+                .warning,
+                "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"): "
+                    + "\(configuration.command[0]) not started",
+                options: options)
+            return ExitCode.signaled(signal)
+        case .failed(let failure):
+            report(.error, failure.description, options: options)
+            return failure.status
+        }
     }
 
     /// Writes one line of the command's own (not the wait's) in the configured format.
@@ -87,7 +96,12 @@ public enum WaitForCommand {
           file:///path                                the file exists
           postgres://[user@]host[:port][/db]          PostgreSQL accepts connections (not 57P03)
           mysql://host[:port]                         MySQL/MariaDB greets (1040 waits, 1129 exits 69)
-          Any target takes ?timeout=D, its own timeout.
+          redis://[[user]:pw@]host[:port][?password_file=PATH]
+                                                      PING answers PONG or NOAUTH (LOADING waits,
+                                                      a refused password exits 69)
+          amqp://host[:port]                          the broker answers with Connection.Start
+          Any target takes ?timeout=D, its own timeout, and ?stable=N: ready only after
+          N ready answers in a row.
 
         Options:
           -t, --timeout D          give up after D (default 60s; 0 waits forever); exit 124

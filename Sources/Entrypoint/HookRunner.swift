@@ -19,13 +19,15 @@ struct HookRunner {
     var log: Log
 
     /// Runs `hook` with `environment` and waits for it; throws unless it exits with status 0.
+    ///
+    /// `hook.name` is what the lines and errors quote: the caller redacts it (`Log.redact(command:)`).
     func run(_ hook: Hook, environment: [String: String]) throws(EntrypointError) {
         if let signal = Interruption.check() { throw .interrupted(signal: signal) }
-        let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+        let lines = environmentLines(environment)
         var pid: pid_t = 0
         let failure = searchProgram(hook.arguments, environment: environment) { path, arguments in
             switch spawnProcess(
-                path, arguments: arguments, environment: environmentLines, newProcessGroup: true)
+                path, arguments: arguments, environment: lines, newProcessGroup: true)
             {
             case .success(let child):
                 pid = child
@@ -34,7 +36,10 @@ struct HookRunner {
                 return error.errno
             }
         }
-        if let failure { throw .hookNotStarted(hook: hook.name, failure) }
+        if var failure {
+            failure.path = log.redact(command: failure.path)
+            throw .hookNotStarted(hook: hook.name, failure)
+        }
         handTerminal(to: pid)
         defer { takeTerminalBack(from: pid) }
 

@@ -122,11 +122,11 @@ public final class InitSupervisor {
     // MARK: - Handlers
 
     private func spawnChild() throws(EntrypointError) {
-        let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+        let lines = environmentLines(environment)
         var pid: pid_t = 0
         let failure = searchProgram(command, environment: environment) { path, arguments in
             switch spawnProcess(
-                path, arguments: arguments, environment: environmentLines, newProcessGroup: true)
+                path, arguments: arguments, environment: lines, newProcessGroup: true)
             {
             case .success(let spawned):
                 pid = spawned

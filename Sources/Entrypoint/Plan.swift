@@ -10,6 +10,8 @@ struct Plan {
     var secrets: [(name: String, path: String)]
     var hooks: [Hook]
     var user: ResolvedUser?
+    /// Redacts secret values in the hooks and the command (`Log.redact(words:)`).
+    var log: Log
 
     /// The plan as lines of text, ending with a newline.
     func text() -> String {
@@ -39,6 +41,13 @@ struct Plan {
             }
         }
 
+        if let nginx = configuration.nginx {
+            lines.append("nginx \(NginxEntrypoint.directory)/ (after the templates):")
+            for (path, step) in (try? nginx.steps()) ?? [] {
+                lines.append("  \(path)" + (step == .file(path) ? "" : " (built in)"))
+            }
+        }
+
         let timeout = configuration.waitTimeout.map(DurationFormat.format) ?? "none"
         lines.append(
             "wait" + (configuration.waitTargets.isEmpty ? ": none" : " (timeout \(timeout)):"))
@@ -52,13 +61,13 @@ struct Plan {
         let details = hookDetails.isEmpty ? "" : " (\(hookDetails.joined(separator: ", ")))"
         lines.append("hooks" + (hooks.isEmpty ? ": none" : "\(details):"))
         for (index, hook) in hooks.enumerated() {
-            lines.append("  \(index + 1). \(shellQuoted(hook.arguments))")
+            lines.append("  \(index + 1). \(shellQuoted(log.redact(words: hook.arguments)))")
         }
 
         lines.append("user: " + (user.map(\.description) ?? "unchanged"))
         let mode =
             configuration.initMode ? " (init mode: supervised as a child)" : " (exec in place)"
-        lines.append("command: \(shellQuoted(configuration.command))\(mode)")
+        lines.append("command: \(shellQuoted(log.redact(words: configuration.command)))\(mode)")
         if configuration.initMode && !configuration.stop.isPlain {
             lines.append("stop: \(configuration.stop.summary)")
         }

@@ -13,7 +13,7 @@ import Platform
 /// Returns the child's PID, or the `errno` of the failed spawn (glibc reports the child's `execve`
 /// errno through its `CLONE_VFORK` handshake, so ENOENT, EACCES and ENOEXEC arrive here).
 func spawnProcess(
-    _ path: String, arguments: [String], environment: [String], newProcessGroup: Bool
+    _ path: String, arguments: [String], environment: [[UInt8]], newProcessGroup: Bool
 ) -> Result<pid_t, SystemError> {
     // A PATH candidate that does not exist is skipped without a spawn: each failed posix_spawn costs
     // a clone (and a PID).
@@ -94,17 +94,6 @@ func reapWithoutBlocking(_ pid: pid_t) -> (pid: pid_t, status: TerminationStatus
     }
 }
 
-/// `waitpid(pid, 0)`: blocks until `pid` ends.
-func reapBlocking(_ pid: pid_t) -> TerminationStatus? {
-    var status: Int32 = 0
-    while true {
-        let result = waitpid(pid, &status, 0)
-        if result == pid { return TerminationStatus(waitStatus: status) }
-        if result < 0 && errno == EINTR { continue }
-        return nil
-    }
-}
-
 /// `kill(2)`; a process that is already gone (ESRCH) is not an error here.
 func sendSignal(_ signal: Int32, to pid: pid_t) {
     _ = kill(pid, signal)
@@ -134,8 +123,11 @@ func resetToDefault(_ signal: Int32) {
     _ = sigaction(signal, &action, nil)
 }
 
-/// Blocks `signals` in the calling thread with `pthread_sigmask(2)` (the process is single-threaded:
-/// the entrypoint never starts Dispatch or Swift-concurrency threads).
+/// Blocks `signals` in the calling thread with `pthread_sigmask(2)`.
+///
+/// The mask is per thread. The only other threads are WaitFor's resolver threads, which start with
+/// every signal blocked (`startDetachedThread` in Sources/WaitFor/System.swift), so a signal blocked
+/// here stays pending for the main thread instead of being delivered to one of them.
 func blockSignals(_ signals: [Int32]) {
     var set = sigset_t()
     sigemptyset(&set)
@@ -254,20 +246,51 @@ func fileFacts(_ path: String) throws(SystemError) -> FileFacts {
         hasExecuteBit: info.st_mode & 0o111 != 0)
 }
 
-/// The names in directory `path` (`opendir(3)`/`readdir(3)`), without `.` and `..`, unsorted.
-func directoryEntries(_ path: String) throws(SystemError) -> [String] {
-    guard let directory = opendir(path) else {
-        throw SystemError(errno: errno, operation: "opendir(\(path))")
-    }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+/// An open directory (`opendir(3)`), read once by `names()`; closed when the value goes.
+///
+/// Opening and reading are separate steps because they fail separately: `readdir` can fail after a
+/// successful `opendir` (EIO, ESTALE or ENOMEM on a network volume, EACCES on some `/proc`
+/// directories), and a listing that stops early must be an error, not fewer entries. (glibc's
+/// `readdir` itself reads ENOENT, a directory removed while open, as the end of the listing.)
+final class DirectoryStream {
+    /// The path it was opened with, for error messages.
+    let path: String
+    private let handle: OpaquePointer
+
+    /// `opendir(path)`.
+    init(_ path: String) throws(SystemError) {
+        guard let handle = opendir(path) else {
+            throw SystemError(errno: errno, operation: "opendir(\(path))")
         }
-        if name != "." && name != ".." { names.append(name) }
+        self.path = path
+        self.handle = handle
     }
-    return names
+
+    deinit { closedir(handle) }
+
+    /// The names in the directory (`readdir(3)` until it returns NULL), without `.` and `..`,
+    /// unsorted; throws when `readdir` ends with an error rather than at the end of the listing.
+    ///
+    /// `next` is `readdir` itself; tests pass one that fails part-way, as a failing volume does.
+    func names(
+        next: (OpaquePointer) -> UnsafeMutablePointer<dirent>? = { readdir($0) }
+    ) throws(SystemError) -> [String] {
+        var names: [String] = []
+        while true {
+            // readdir returns NULL both at the end and on failure; only errno tells them apart.
+            errno = 0
+            guard let entry = next(handle) else {
+                let code = errno
+                if code == EINTR { continue }
+                if code != 0 { throw SystemError(errno: code, operation: "readdir(\(path))") }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+    }
 }
 
 // MARK: - Credentials
@@ -293,4 +316,82 @@ func switchCredentials(uid: uid_t, gid: gid_t, groups: [gid_t]) throws(SystemErr
     _ = try retryingOnInterrupt("setgroups") { setgroups(list.count, &list) }
     _ = try retryingOnInterrupt("setgid(\(gid))") { setgid(gid) }
     _ = try retryingOnInterrupt("setuid(\(uid))") { setuid(uid) }
+}
+
+// MARK: - nginx image parity: file edits
+
+/// Whether the process may write `path` (`access(2)` with `W_OK`), as the shell's `test -w`.
+func isWritable(_ path: String) -> Bool {
+    access(path, W_OK) == 0
+}
+
+/// Whether `path` is a regular file (`stat(2)`, symbolic links followed), as the shell's `test -f`.
+func isRegularFile(_ path: String) -> Bool {
+    (try? fileFacts(path))?.isRegular ?? false
+}
+
+/// `mkdir(2)` of `path` and its missing parents (mode 0755), as `mkdir -p`.
+func makeDirectories(_ path: String) throws(SystemError) {
+    if isDirectory(path) { return }
+    let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        .joined(separator: "/")
+    if !parent.isEmpty { try makeDirectories(parent) }
+    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+        throw SystemError(errno: errno, operation: "mkdir(\(path))")
+    }
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file beside it (`mkstemp(3)`), the old
+/// file's mode and owner (`fchmod(2)`, `fchown(2)`; a new file gets `mode`), then `rename(2)`, so
+/// a reader sees the old file or the new one, never a half-written one. Nothing is left behind on
+/// failure.
+func replaceFile(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
+    var old = stat()
+    let exists = stat(path, &old) == 0
+    var template = Array("\(path).entrypoint.XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress.unsafelyUnwrapped) }
+    guard fd >= 0 else { throw SystemError(errno: errno, operation: "mkstemp(\(path).XXXXXX)") }
+    let temporary = template.withUnsafeBufferPointer {
+        String(cString: $0.baseAddress.unsafelyUnwrapped)
+    }
+    func fail(_ operation: String) -> SystemError {
+        let error = SystemError(errno: errno, operation: operation)
+        closeFile(fd)
+        _ = unlink(temporary)
+        return error
+    }
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw fail("write(\(temporary))")
+        }
+        written += count
+    }
+    if fchmod(fd, exists ? old.st_mode & 0o7777 : mode) != 0 { throw fail("fchmod(\(temporary))") }
+    if exists && (old.st_uid != geteuid() || old.st_gid != getegid()) {
+        _ = fchown(fd, old.st_uid, old.st_gid)
+    }
+    closeFile(fd)
+    if rename(temporary, path) != 0 {
+        let error = SystemError(errno: errno, operation: "rename(\(temporary), \(path))")
+        _ = unlink(temporary)
+        throw error
+    }
+}
+
+/// `sysconf(_SC_NPROCESSORS_ONLN)`: the CPUs online, as `getconf _NPROCESSORS_ONLN`.
+func onlineProcessorCount() -> Int {
+    max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+}
+
+/// `lstat(2)` on `path`: what the entry itself is, a symbolic link not followed.
+func linkFacts(_ path: String) throws(SystemError) -> FileFacts {
+    var info = stat()
+    _ = try retryingOnInterrupt("lstat(\(path))") { lstat(path, &info) }
+    let type = info.st_mode & S_IFMT
+    return FileFacts(
+        isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
+        hasExecuteBit: info.st_mode & 0o111 != 0)
 }

@@ -24,6 +24,13 @@ final class TargetProbe {
     var lastError: String?
     /// The error last logged, so that one line is logged per change, not per attempt.
     var lastLoggedError: String?
+    /// Ready answers in a row so far (`?stable=N` needs N).
+    var consecutiveReady = 0
+    /// Set when an attempt of a `--once` round was not ready: the round is over for this target.
+    var failedOnce = false
+    /// The `AUTH` credentials of a `redis://` target for the running attempt (a password file is
+    /// read again at every attempt).
+    private var redisCredentials: (user: String?, password: String)?
 
     /// When the next attempt may start.
     var nextStart: UInt64
@@ -83,7 +90,16 @@ final class TargetProbe {
         case .unixSocket(let path):
             legs = [Leg(address: unixSocketAddress(path), conversation: nil)]
         case .tcp(let host, let port), .http(let host, let port, _, _),
-            .postgres(let host, let port, _, _), .mysql(let host, let port):
+            .postgres(let host, let port, _, _), .mysql(let host, let port),
+            .redis(let host, let port, _), .amqp(let host, let port):
+            if case .redis(_, _, let auth?) = target.check {
+                switch Self.credentials(auth) {
+                case .success(let credentials): redisCredentials = credentials
+                case .failure(let error):
+                    immediateVerdict = .notReady(error.description)
+                    return
+                }
+            }
             if let addresses = lateAddresses {
                 lateAddresses = nil
                 startLegs(addresses)
@@ -127,6 +143,29 @@ final class TargetProbe {
             return PostgresConversation(peer: peer, user: user, database: database)
         case .mysql:
             return MySQLConversation(peer: peer)
+        case .redis:
+            return RedisConversation(peer: peer, credentials: redisCredentials)
+        case .amqp:
+            return AMQPConversation(peer: peer)
+        }
+    }
+
+    /// The user and password of `auth`; a password file is read as a `_FILE` secret is (trailing
+    /// newlines stripped), but only a small regular file, so the wait loop's thread never blocks.
+    private static func credentials(_ auth: RedisAuth) -> Result<
+        (user: String?, password: String), SystemError
+    > {
+        switch auth.password {
+        case .inline(let password):
+            return .success((auth.user, password))
+        case .file(let path):
+            do throws(SystemError) {
+                var bytes = try readSmallRegularFile(path)
+                while bytes.last == 0x0A { bytes.removeLast() }
+                return .success((auth.user, String(decoding: bytes, as: UTF8.self)))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 
@@ -168,7 +207,7 @@ final class TargetProbe {
     /// Ends the attempt when it returns a verdict.
     func finishedAttempt(now: UInt64) -> Verdict? {
         guard isAttempting else { return nil }
-        if let verdict = decide(expired: now >= attemptDeadline) {
+        if let verdict = decide(expired: now >= attemptDeadline, allowed: connectTimeout) {
             for leg in legs { leg.cancel() }
             legs = []
             attemptStart = nil
@@ -177,30 +216,39 @@ final class TargetProbe {
         return nil
     }
 
-    /// Ends a running attempt now (the wait is over) and returns its verdict.
-    func abandonAttempt() -> Verdict? {
-        guard isAttempting else { return nil }
-        let verdict = decide(expired: true)
+    /// Ends a running attempt at `now` (the wait is over) and returns its verdict.
+    ///
+    /// An attempt cut short by the wait's deadline had less than `connectTimeout`: its message says
+    /// the time it actually had (`-t 1s --connect-timeout 5s`: "no answer within 1s"), to the
+    /// millisecond.
+    func abandonAttempt(now: UInt64) -> Verdict? {
+        guard let started = attemptStart else { return nil }
+        let end = min(now, deadline ?? now)
+        let ran = end > started ? end - started : 0
+        let millisecond: UInt64 = 1_000_000
+        let allowed = min(connectTimeout, (ran + millisecond / 2) / millisecond * millisecond)
+        let verdict = decide(expired: true, allowed: allowed)
         for leg in legs { leg.cancel() }
         legs = []
         attemptStart = nil
         return verdict
     }
 
-    private func decide(expired: Bool) -> Verdict? {
+    /// The attempt's verdict; `allowed` is the time it had, for the messages of an expired one.
+    private func decide(expired: Bool, allowed: UInt64) -> Verdict? {
         if let immediateVerdict { return immediateVerdict }
         if legs.isEmpty {
             // Still resolving.
             guard expired else { return nil }
             let host = target.endpoint?.host ?? ""
             return .notReady(
-                "resolve(\(host)): no answer within \(DurationFormat.format(connectTimeout))")
+                "resolve(\(host)): no answer within \(DurationFormat.format(allowed))")
         }
         for leg in legs {
             if case .ready = leg.verdict { return leg.verdict }
         }
         if expired {
-            for leg in legs { leg.expire(after: connectTimeout) }
+            for leg in legs { leg.expire(after: allowed) }
         } else if legs.contains(where: { $0.verdict == nil }) {
             return nil
         }
