@@ -40,6 +40,9 @@ public struct Configuration: Sendable {
     public var user: UserSpec?
     /// `--init`: stay PID 1 and supervise the command instead of exec'ing it.
     public var initMode = false
+    /// `--signal-group`, `--signal-map`, `--stop-signal`, `--stop-delay`, `--stop-timeout`: how init
+    /// mode forwards signals and stops the command (any of them implies `--init`).
+    public var stop = StopProfile()
     /// `--dry-run`: print the plan and change nothing.
     public var dryRun = false
     /// The command to exec, argv[0] first.

@@ -135,18 +135,6 @@ func blockSignals(_ signals: [Int32]) {
     _ = pthread_sigmask(SIG_BLOCK, &set, nil)
 }
 
-/// `sigtimedwait(2)` for any of `signals` (which must be blocked) for up to `milliseconds`; returns the
-/// signal taken, or nil on timeout.
-func takeSignal(_ signals: [Int32], milliseconds: Int) -> Int32? {
-    var set = sigset_t()
-    sigemptyset(&set)
-    for signal in signals { sigaddset(&set, signal) }
-    var info = siginfo_t()
-    var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    let result = sigtimedwait(&set, &info, &timeout)
-    return result > 0 ? result : nil
-}
-
 /// Waits up to `milliseconds` (-1: forever) for the signal pipe to become readable.
 func waitForSignalPipe(milliseconds: Int32) {
     guard SignalPipe.readDescriptor >= 0 else {
