@@ -2,7 +2,8 @@ import Platform
 import Templater
 
 /// The start-up of a container, phase by phase, each announced in one log line: `_FILE` secrets →
-/// templates → wait → hooks → `--user` → exec (or `--init` supervision). SPEC §4.
+/// templates → wait → hooks → `--user` → exec (or `--init` supervision), as README.md's "entrypoint"
+/// section describes them.
 ///
 /// Configuration errors (an unknown user, a missing hooks directory) are found before any phase
 /// changes anything. SIGTERM/SIGINT abort between phases and inside the wait and the hooks with

@@ -6,8 +6,9 @@ import Platform
 // MARK: - Spawning
 
 /// Starts `path` with `arguments` and `environment` through `posix_spawn(3)`, as a hook or an init
-/// child is started: an empty signal mask and every signal at `SIG_DFL` (STYLE "Processes": the
-/// entrypoint's own handlers and any mask inherited from the container runtime must not leak), and,
+/// child is started: an empty signal mask and every signal at `SIG_DFL` (a blocked or ignored signal
+/// survives `execve(2)`, so the entrypoint's own signal state and any mask inherited from the
+/// container runtime must not leak into a server, which would then not die on `docker stop`), and,
 /// when `newProcessGroup` is set, a process group of its own so that ending it reaches its children.
 ///
 /// Returns the child's PID, or the `errno` of the failed spawn (glibc reports the child's `execve`
