@@ -138,7 +138,8 @@ EOF
 
 # The large inputs are generated once per size (deterministic; the stamp names the generator).
 generate() { # generate FILE UNIT-FILE: repeat the unit up to MIB MiB
-    local file="$1" unit="$2" stamp="$1.stamp" want="v1 $MIB $(md5sum <"$2")"
+    local file="$1" unit="$2" stamp="$1.stamp" want
+    want="v1 $MIB $(md5sum <"$2")"
     if [[ -f "$file" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
     local bytes=$((MIB * 1024 * 1024)) size
     size=$(stat -c %s "$unit")
