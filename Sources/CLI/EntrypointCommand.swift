@@ -89,6 +89,13 @@ public enum EntrypointCommand {
           --lock PATH             run the hooks under an exclusive flock on PATH
           --user USER[:GROUP]     switch user after the hooks (root only; no-op if already)
           --init                  stay PID 1: forward signals, reap orphans, exit with the child
+          --watch                 after start, re-render when a template, env file or _FILE
+                                  secret changes, check, then signal the server (implies --init)
+          --reload-check COMMAND  validate the new files first (e.g. 'nginx -t'); a failure
+                                  puts the previous files back and signals nothing
+          --reload-check-timeout D  end the check after D (default 30s): a failed reload
+          --reload-signal SIG     what tells the server to reload (default HUP)
+          --watch-debounce D      quiet time before a reload (default 50ms)
           --dry-run               print the plan (secrets redacted) and change nothing
           --log-level L           error, warning, info (default), debug
           --quiet                 same as --log-level warning

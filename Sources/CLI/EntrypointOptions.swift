@@ -45,6 +45,11 @@ struct EntrypointOptions {
         ("--user", "ENTRYPOINT_USER"),
         ("--init", "ENTRYPOINT_INIT"),
         ("--dry-run", "ENTRYPOINT_DRY_RUN"),
+        ("--watch", "ENTRYPOINT_WATCH"),
+        ("--reload-check", "ENTRYPOINT_RELOAD_CHECK"),
+        ("--reload-check-timeout", "ENTRYPOINT_RELOAD_CHECK_TIMEOUT"),
+        ("--reload-signal", "ENTRYPOINT_RELOAD_SIGNAL"),
+        ("--watch-debounce", "ENTRYPOINT_WATCH_DEBOUNCE"),
         ("--log-level", "ENTRYPOINT_LOG_LEVEL"),
     ]
 
@@ -169,6 +174,8 @@ struct EntrypointOptions {
         configuration.lockPath = single("--lock")?.value
         configuration.initMode = try boolean("--init")
         configuration.dryRun = try boolean("--dry-run")
+        try parseWatchOptions(
+            into: &configuration, boolean: boolean, single: single, duration: duration)
 
         if flags.switches.contains("--quiet") {
             options.logLevel = .warning
@@ -205,10 +212,12 @@ struct EntrypointOptions {
         "--template", "--allow", "--allow-prefix", "--allow-regex", "--unset", "--env-file",
         "--suffix", "--mode", "--wait", "--wait-timeout", "--hook", "--hooks-dir", "--hook-timeout",
         "--lock", "--user", "--log-level",
+        "--reload-check", "--reload-check-timeout", "--reload-signal", "--watch-debounce",
     ]
     private static let switchFlags: Set<String> = [
         "--defined-only", "--braces-only", "--no-empty", "--fail-fast", "--no-file-env", "--init",
         "--dry-run", "--quiet",
+        "--watch",
     ]
 
     private static func readFlags(_ arguments: [String]) throws(UsageError) -> Flags {

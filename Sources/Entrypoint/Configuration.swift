@@ -1,3 +1,4 @@
+import Platform
 import Templater
 import WaitFor
 
@@ -34,6 +35,15 @@ public struct Configuration: Sendable {
     public var user: UserSpec?
     /// `--init`: stay PID 1 and supervise the command instead of exec'ing it.
     public var initMode = false
+    /// `--watch`: after the server started, re-render when an input changes, check, and signal
+    /// (implies `initMode`).
+    public var watch = false
+    /// `--reload-check COMMAND`: run against the new files before the server is signalled.
+    public var reloadCheck: ReloadCheck?
+    /// `--reload-signal SIG`: what tells the server to re-read its configuration.
+    public var reloadSignal: Int32 = SIGHUP
+    /// `--watch-debounce`: how long the inputs must stay unchanged before a reload, in nanoseconds.
+    public var watchDebounce: UInt64 = 50_000_000
     /// `--dry-run`: print the plan and change nothing.
     public var dryRun = false
     /// The command to exec, argv[0] first.

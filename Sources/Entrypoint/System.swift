@@ -9,11 +9,14 @@ import Platform
 /// child is started: an empty signal mask and every signal at `SIG_DFL` (STYLE "Processes": the
 /// entrypoint's own handlers and any mask inherited from the container runtime must not leak), and,
 /// when `newProcessGroup` is set, a process group of its own so that ending it reaches its children.
+/// With `output`, the child's stdin is `/dev/null` and its stdout and stderr go to that descriptor
+/// (a `--reload-check`, whose output is logged).
 ///
 /// Returns the child's PID, or the `errno` of the failed spawn (glibc reports the child's `execve`
 /// errno through its `CLONE_VFORK` handshake, so ENOENT, EACCES and ENOEXEC arrive here).
 func spawnProcess(
-    _ path: String, arguments: [String], environment: [String], newProcessGroup: Bool
+    _ path: String, arguments: [String], environment: [String], newProcessGroup: Bool,
+    output: Int32? = nil
 ) -> Result<pid_t, SystemError> {
     // A PATH candidate that does not exist is skipped without a spawn: each failed posix_spawn costs
     // a clone (and a PID).
@@ -38,11 +41,19 @@ func spawnProcess(
         posix_spawnattr_setpgroup(&attributes, 0)
     }
     posix_spawnattr_setflags(&attributes, Int16(flags))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if let output {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
+    }
 
     var pid: pid_t = 0
     let code = withCStringArray(arguments) { argv in
         withCStringArray(environment) { envp in
-            posix_spawn(&pid, path, nil, &attributes, argv, envp)
+            posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         }
     }
     if code != 0 { return .failure(SystemError(errno: code, operation: "posix_spawn(\(path))")) }
@@ -305,4 +316,32 @@ func switchCredentials(uid: uid_t, gid: gid_t, groups: [gid_t]) throws(SystemErr
     _ = try retryingOnInterrupt("setgroups") { setgroups(list.count, &list) }
     _ = try retryingOnInterrupt("setgid(\(gid))") { setgid(gid) }
     _ = try retryingOnInterrupt("setuid(\(uid))") { setuid(uid) }
+}
+
+// MARK: - Watch
+
+/// The device and inode of `path` (`stat(2)`, symbolic links followed), nil when it cannot be
+/// stat'ed: how the watch plan knows a directory tree it already walked (a link loop).
+func fileIdentity(_ path: String) -> FileIdentity? {
+    var info = stat()
+    guard (try? retryingOnInterrupt("stat(\(path))") { stat(path, &info) }) != nil else {
+        return nil
+    }
+    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+}
+
+/// `pipe(2)` with both ends close-on-exec and the read end non-blocking: the output of a
+/// `--reload-check` (the child's copies made by `dup2` are not close-on-exec).
+func makeOutputPipe() throws(SystemError) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [0, 0]
+    _ = try retryingOnInterrupt("pipe") { pipe(&fds) }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+    return (fds[0], fds[1])
+}
+
+/// A file's device and inode number.
+struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
 }
