@@ -1,43 +1,27 @@
 import Platform
 
-/// Renders planned template files into their outputs atomically and all-or-nothing.
+/// Renders planned template files into an `OutputTransaction`: each output into a temporary file
+/// beside it, every destination validated before anything is replaced; stdout is streamed.
 ///
-/// Each output is rendered into a temporary file in its own directory (so the final `rename(2)` is
-/// atomic), synced, given its mode and owner, and renamed over the output only after every template of
-/// the run rendered without error. Any error removes every temporary file and every directory the run
-/// created, so existing outputs are byte-for-byte untouched.
+/// The caller commits the transaction (or the convenience `renderFiles` does): nothing on disk is
+/// replaced here. Any error discards every temporary file and every directory the run created, so
+/// existing outputs are byte-for-byte untouched.
 struct FileRenderer {
     private var renderer: Renderer
     private let options: OutputOptions
-
-    /// An output rendered into its temporary file, waiting for the commit.
-    private struct Pending {
-        var source: String
-        var destination: String
-        var target: String
-        var temporary: String
-        var fd: Int32
-        var templateMode: mode_t
-        var holdsSecret: Bool
-    }
 
     init(policy: RenderPolicy, variables: Variables, options: OutputOptions) {
         self.renderer = Renderer(policy: policy, variables: variables)
         self.options = options
     }
 
-    mutating func render(_ jobs: [RenderJob]) throws(TemplaterError) -> [RenderedFile] {
+    /// Renders `jobs`: files into a new transaction (prepared, not committed), stdout at once.
+    mutating func prepare(_ jobs: [RenderJob]) throws(TemplaterError) -> PreparedRender {
         let files = try TemplateTree.plan(jobs, suffix: options.suffix)
-        var pending: [Pending] = []
-        var createdDirectories: [String] = []
-        func abandon() {
-            for output in pending {
-                closeFile(output.fd)
-                removeFile(output.temporary)
-            }
-            for directory in createdDirectories.reversed() { removeDirectory(directory) }
-        }
-        var rendered: [RenderedFile] = []
+        let transaction = OutputTransaction(
+            durable: options.durable, skipUnchanged: options.skipUnchanged)
+        /// Each file's index in the transaction (nil: stdout).
+        var staged: [(file: PlannedFile, index: Int?)] = []
         do throws(TemplaterError) {
             for file in files {
                 if renderer.shouldStop { break }
@@ -59,91 +43,32 @@ struct FileRenderer {
                     if !renderer.hasErrors {
                         do { try output.flush() } catch { throw .output(path: "<stdout>", error) }
                     }
-                    rendered.append(RenderedFile(source: file.source, destination: "-"))
+                    staged.append((file, nil))
                     continue
                 }
-                // Write through a symbolic link (a ConfigMap-style output) rather than replacing it.
-                var target = destination
-                if let status = linkStatus(destination), isSymbolicLink(status),
-                    let resolved = resolvedPath(destination)
-                {
-                    target = resolved
-                }
-                do {
-                    try makeDirectories(parentDirectory(target), created: &createdDirectories)
-                    let (fd, temporary) = try makeTemporaryFile(beside: target)
-                    pending.append(
-                        Pending(
-                            source: file.source, destination: destination, target: target,
-                            temporary: temporary, fd: fd,
-                            templateMode: templateMode, holdsSecret: false))
-                } catch {
-                    throw .output(path: destination, error)
-                }
-                let output = ByteOutput(fd: pending[pending.count - 1].fd, name: destination)
+                let index = try transaction.stage(destination)
+                let output = ByteOutput(fd: transaction.descriptor(of: index), name: destination)
                 let secretsBefore = renderer.substitutedSecrets
                 try renderer.render(input, to: output)
-                pending[pending.count - 1].holdsSecret = renderer.substitutedSecrets > secretsBefore
-                do {
-                    try output.flush()
-                    if options.durable {
-                        try syncFile(pending[pending.count - 1].fd, name: destination)
-                    }
-                } catch {
-                    throw .output(path: destination, error)
-                }
-                rendered.append(RenderedFile(source: file.source, destination: destination))
+                let holdsSecret = renderer.substitutedSecrets > secretsBefore
+                do { try output.flush() } catch { throw .output(path: destination, error) }
+                staged.append((file, index))
+                if renderer.hasErrors { continue }
+                let mode =
+                    options.mode ?? (holdsSecret ? templateMode & ~0o077 : templateMode)
+                try transaction.seal(index, newFileMode: mode)
             }
             if renderer.hasErrors { throw .diagnostics(renderer.diagnostics) }
-            for output in pending {
-                try prepare(output)
-            }
         } catch {
-            abandon()
+            try? transaction.rollback()
             throw error
         }
-        // The commit is all-or-nothing too: a SIGTERM now waits for the last rename.
-        let aborting = SignalPipe.abortsBlockingCalls
-        SignalPipe.abortsBlockingCalls = false
-        defer { SignalPipe.abortsBlockingCalls = aborting }
-        for output in pending {
-            closeFile(output.fd)
-            do {
-                try renameFile(output.temporary, to: output.target)
-            } catch {
-                removeFile(output.temporary)
-                throw .output(path: output.destination, error)
-            }
+        let outputs = transaction.outputs
+        let rendered = staged.map { file, index in
+            RenderedFile(
+                source: file.source, destination: file.destination ?? "-",
+                changed: index.map { outputs[$0].changed } ?? true)
         }
-        return rendered
-    }
-
-    /// Gives a temporary file the mode and owner of the output it replaces, or the mode of a new output.
-    private func prepare(_ output: Pending) throws(TemplaterError) {
-        do {
-            if let existing = try? fileStatus(output.target), isRegularFile(existing) {
-                setOwner(output.fd, uid: existing.st_uid, gid: existing.st_gid)
-                try setMode(output.fd, existing.st_mode & 0o7777, name: output.destination)
-            } else if let mode = options.mode {
-                try setMode(output.fd, mode, name: output.destination)
-            } else {
-                let mode = output.holdsSecret ? output.templateMode & ~0o077 : output.templateMode
-                try setMode(output.fd, mode, name: output.destination)
-            }
-        } catch {
-            throw .output(path: output.destination, error)
-        }
-    }
-
-    /// `mkdir -p`, remembering what it created so that a failed run can remove it.
-    private func makeDirectories(_ path: String, created: inout [String]) throws(SystemError) {
-        if path.isEmpty || path == "/" || path == "." { return }
-        if let status = try? fileStatus(path) {
-            if isDirectory(status) { return }
-            throw SystemError(errno: ENOTDIR, operation: "mkdir(\(path))")
-        }
-        try makeDirectories(parentDirectory(path), created: &created)
-        try makeDirectory(path)
-        created.append(path)
+        return PreparedRender(files: rendered, transaction: transaction)
     }
 }

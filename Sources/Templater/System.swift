@@ -138,3 +138,86 @@ func parentDirectory(_ path: String) -> String {
     if slash == path.startIndex { return "/" }
     return String(path[..<slash])
 }
+
+// MARK: - Transactions and bounded reads
+
+/// `lstat(2)`: the status of `path` itself (a final symbolic link is not followed); nil when nothing
+/// is there (`ENOENT`), an error for anything else (`ENOTDIR`, `EACCES`, ...).
+func linkStatusOrError(_ path: String) throws(SystemError) -> stat? {
+    var status = stat()
+    if lstat(path, &status) == 0 { return status }
+    if errno == ENOENT { return nil }
+    throw SystemError(errno: errno, operation: "lstat(\(path))")
+}
+
+/// `fstat(2)`.
+func descriptorStatus(_ fd: Int32, name: String) throws(SystemError) -> stat {
+    var status = stat()
+    _ = try retryingOnInterrupt("fstat(\(name))") { fstat(fd, &status) }
+    return status
+}
+
+/// `readlink(2)`: what the symbolic link at `path` holds.
+func linkContents(_ path: String) throws(SystemError) -> String {
+    var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = buffer.withUnsafeMutableBufferPointer { raw in
+        raw.baseAddress.unsafelyUnwrapped.withMemoryRebound(to: CChar.self, capacity: raw.count) {
+            readlink(path, $0, raw.count)
+        }
+    }
+    if n < 0 { throw SystemError(errno: errno, operation: "readlink(\(path))") }
+    return String(decoding: buffer[0..<n], as: UTF8.self)
+}
+
+/// `link(2)`: a second name for the file at `existing`.
+func hardLink(_ existing: String, to new: String) throws(SystemError) {
+    _ = try retryingOnInterrupt("link(\(existing))") { link(existing, new) }
+}
+
+/// `unlink(2)`, reporting its failure (a rollback must know whether it removed a new output).
+func unlinkFile(_ path: String) throws(SystemError) {
+    _ = try retryingOnInterrupt("unlink(\(path))") { unlink(path) }
+}
+
+/// `pread(2)`: up to `count` bytes at `offset`; 0 at end of file.
+func readSome(
+    _ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int, name: String
+) throws(SystemError) -> Int {
+    try retryingOnInterrupt("read(\(name))") { pread(fd, buffer, count, off_t(offset)) }
+}
+
+/// `stat(2)` of a path given as raw bytes (a directory entry whose name is not UTF-8); nil when it
+/// fails.
+func fileStatus(bytes path: [UInt8]) -> stat? {
+    var status = stat()
+    let result = (path + [0]).withUnsafeBufferPointer { raw in
+        raw.baseAddress.unsafelyUnwrapped.withMemoryRebound(to: CChar.self, capacity: raw.count) {
+            stat($0, &status)
+        }
+    }
+    return result == 0 ? status : nil
+}
+
+/// The names in directory `path` as raw bytes (`opendir`/`readdir`), without `.` and `..`, sorted
+/// bytewise: file names are bytes, and not every one is UTF-8.
+func directoryEntryBytes(_ path: String) throws(SystemError) -> [[UInt8]] {
+    guard let directory = opendir(path) else {
+        throw SystemError(errno: errno, operation: "opendir(\(path))")
+    }
+    defer { closedir(directory) }
+    var names: [[UInt8]] = []
+    while true {
+        errno = 0
+        guard let entry = readdir(directory) else {
+            if errno != 0 { throw SystemError(errno: errno, operation: "readdir(\(path))") }
+            break
+        }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 })
+        }
+        if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
+    }
+    return names.sorted { $0.lexicographicallyPrecedes($1) }
+}
+
+/// `getpid(2)`: part of the names of the files a transaction keeps aside.
+func processID() -> pid_t { getpid() }
