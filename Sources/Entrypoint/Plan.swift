@@ -56,6 +56,7 @@ struct Plan {
         }
 
         lines.append("user: " + (user.map(\.description) ?? "unchanged"))
+        lines += watchLines()
         let mode =
             configuration.initMode ? " (init mode: supervised as a child)" : " (exec in place)"
         lines.append("command: \(shellQuoted(configuration.command))\(mode)")
