@@ -13,7 +13,9 @@ import Platform
 ///   signal. Other processes are left to the kernel, which ends a PID namespace with its PID 1.
 public enum InitSupervisor {
     /// Starts `command` with `environment`, forwards signals until it ends, and returns its exit code.
-    public static func run(_ command: [String], environment: [String: String], log: Log)
+    public static func run(
+        _ command: [String], environment: [String: String], log: Log, watch: WatchSession? = nil
+    )
         throws(EntrypointError) -> Int32
     {
         // Block first: a signal that arrives while the child starts stays pending and is forwarded.
@@ -36,11 +38,21 @@ public enum InitSupervisor {
         if let failure { throw .exec(failure) }
         handTerminal(to: child)
         log.info("started \(command[0]) as pid \(child) (init mode, pid \(processID()))")
+        if let watch {
+            watch.serverStarted(environment: environment)
+            try routeSignalsToPipe(forwardedSignals + [SIGCHLD])
+        }
 
         let waitedFor = forwardedSignals + [SIGCHLD]
         while true {
             // The timeout is a safety net for a SIGCHLD merged with one already taken; tini uses 1 s.
-            let signal = takeSignal(waitedFor, milliseconds: 1000)
+            let signal =
+                if let watch {
+                    waitWatching(1000, watch: watch, child: child)
+                } else {
+                    takeSignal(waitedFor, milliseconds: 1000)
+                }
+            if let signal, stopSignals.contains(signal) { watch?.stop() }
             if let signal, signal != SIGCHLD {
                 log.debug("forwarding \(signalName(signal)) to pid \(child)")
                 sendSignal(signal, to: child)
@@ -48,6 +60,7 @@ public enum InitSupervisor {
             }
             while let (pid, status) = reapWithoutBlocking(-1) {
                 if pid == child {
+                    watch?.stop()
                     log.info("\(command[0]) (pid \(child)) ended: \(status)")
                     return status.exitCode
                 }

@@ -57,6 +57,7 @@ public struct Startup {
         }
 
         try stopIfInterrupted()
+        let watch = try startWatch(secrets)
         try renderTemplates(secrets)
         try stopIfInterrupted()
         try waitForTargets()
@@ -67,7 +68,8 @@ public struct Startup {
             environment["HOME"] = user.home
         }
         if configuration.initMode {
-            return try InitSupervisor.run(configuration.command, environment: environment, log: log)
+            return try InitSupervisor.run(
+                configuration.command, environment: environment, log: log, watch: watch)
         }
         // From here a SIGTERM stays pending instead of reaching the pipe after the last look at it:
         // execInPlace resets the handlers and then unblocks, so a late one ends the process with its

@@ -345,3 +345,11 @@ struct FileIdentity: Hashable {
     var device: UInt64
     var inode: UInt64
 }
+
+/// Unblocks `signals` in the calling thread (`pthread_sigmask(2)`).
+func unblockSignals(_ signals: [Int32]) {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for signal in signals { sigaddset(&set, signal) }
+    _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
+}
