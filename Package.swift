@@ -47,6 +47,8 @@ let package = Package(
         .testTarget(name: "TemplaterTests", dependencies: ["Templater", "TestSupport"]),
         .testTarget(name: "WaitForTests", dependencies: ["WaitFor", "TestSupport"]),
         .testTarget(name: "EntrypointTests", dependencies: ["Entrypoint", "TestSupport"]),
+        // The command-line frontends in process, for what the binaries cannot show from outside.
+        .testTarget(name: "CLITests", dependencies: ["CLI", "TestSupport"]),
         // Spawn the built binaries and read their output and exit codes, as a user would.
         .testTarget(
             name: "EndToEndTests",

@@ -30,7 +30,7 @@ public enum EntrypointCommand {
         for note in options.notes { log.info(note) }
         let startup = Startup(
             configuration: options.configuration, environment: environment, log: log,
-            writePlan: { writeStandardOutput(log.redact($0)) })
+            writePlan: { writeStandardOutput($0) })
         do {
             return try startup.run()
         } catch {
@@ -46,7 +46,8 @@ public enum EntrypointCommand {
             for diagnostic in diagnostics {
                 // Located diagnostics print compiler-style; the others get the tool's prefix.
                 let prefix = diagnostic.location == nil ? "entrypoint: " : ""
-                for line in log.redact(diagnostic.description).split(separator: "\n") {
+                // The Templater writes *** for secrets itself; nothing else here is a value.
+                for line in diagnostic.description.split(separator: "\n") {
                     StandardError.writeLine(prefix + line)
                 }
             }

@@ -57,10 +57,9 @@ struct EntrypointOptions {
     static func parse(_ arguments: [String], environment: [String: String]) throws(UsageError)
         -> EntrypointOptions
     {
-        var flags = try readFlags(arguments)
+        let flags = try readFlags(arguments)
         var options = EntrypointOptions()
         options.help = flags.help
-        options.configuration.command = flags.command
 
         // Every option: the flag's values if given, else the variable's.
         func values(_ flag: String) -> (values: [String], origin: String)? {
@@ -121,13 +120,23 @@ struct EntrypointOptions {
             throw UsageError(error.description)
         }
 
-        // The selection and the render policy.
+        // The selection and the render policy. Names and expressions are checked here, where it is
+        // known whether they came from the flag or its variable, so that the message names that one.
         var names: [String] = []
-        if let (items, _) = values("--allow") {
+        if let (items, origin) = values("--allow") {
             names = items.flatMap { Selection.parseList($0) }
+            for name in names where !isValidName(name) {
+                throw UsageError("\(origin): '\(name)' is not a variable name")
+            }
         }
         let prefixes = values("--allow-prefix")?.values ?? []
-        let regexes = values("--allow-regex")?.values ?? []
+        var regexes: [String] = []
+        if let (items, origin) = values("--allow-regex") {
+            for pattern in items {
+                try checkRegex(pattern, origin: origin)
+            }
+            regexes = items
+        }
         let definedOnly = try boolean("--defined-only")
         var policy = RenderPolicy()
         do {
@@ -177,10 +186,11 @@ struct EntrypointOptions {
         try parseWatchOptions(
             into: &configuration, boolean: boolean, single: single, duration: duration)
 
-        if flags.switches.contains("--quiet") {
+        // `--quiet` is the flag form of `--log-level warning`: it beats ENTRYPOINT_LOG_LEVEL (flags
+        // win), and an explicit --log-level beats it.
+        if flags.switches.contains("--quiet") && flags.values["--log-level"] == nil {
             options.logLevel = .warning
-        }
-        if let (value, origin) = single("--log-level") {
+        } else if let (value, origin) = single("--log-level") {
             guard let level = LogLevel(name: value) else {
                 throw UsageError("\(origin): '\(value)' is not one of error, warning, info, debug")
             }
@@ -193,7 +203,6 @@ struct EntrypointOptions {
                 selectionGiven: !names.isEmpty || !prefixes.isEmpty
                     || !regexes.isEmpty || definedOnly, notes: &options.notes)
         }
-        flags.values = [:]
         options.configuration = configuration
         return options
     }
@@ -304,6 +313,21 @@ struct EntrypointOptions {
         }
     }
 
+    /// Throws a usage error naming `origin` (`--allow-regex`, `ENTRYPOINT_ALLOW_REGEX`,
+    /// `NGINX_ENVSUBST_FILTER`) when `pattern` is not a POSIX ERE; the reason is regcomp's.
+    static func checkRegex(_ pattern: String, origin: String) throws(UsageError) {
+        do {
+            _ = try Selection(regexes: [pattern])
+        } catch {
+            // Selection names the flag; put the origin in its place.
+            let flagged = "--allow-regex '\(pattern)': "
+            let message = error.description
+            let reason =
+                message.hasPrefix(flagged) ? String(message.dropFirst(flagged.count)) : message
+            throw UsageError("\(origin) '\(pattern)': \(reason)")
+        }
+    }
+
     /// The targets in `text` (one, or several separated by commas or blanks), parsed by WaitFor.
     static func waitTargets(_ text: String, origin: String) throws(UsageError) -> [Target] {
         do {
@@ -346,9 +370,10 @@ struct EntrypointOptions {
         configuration.templatesFromNginx = true
         configuration.suffix = value("NGINX_ENVSUBST_TEMPLATE_SUFFIX") ?? ".template"
         guard !selectionGiven else { return }
+        let filter = value("NGINX_ENVSUBST_FILTER").map { [$0] } ?? []
+        for pattern in filter { try checkRegex(pattern, origin: "NGINX_ENVSUBST_FILTER") }
         do {
-            configuration.policy.selection = try Selection(
-                regexes: value("NGINX_ENVSUBST_FILTER").map { [$0] } ?? [], definedOnly: true)
+            configuration.policy.selection = try Selection(regexes: filter, definedOnly: true)
         } catch {
             throw UsageError("NGINX_ENVSUBST_FILTER: \(error)")
         }

@@ -2,14 +2,16 @@ import Platform
 import Templater
 
 extension TemplaterCommand {
-    /// Runs `envsubst ARGS...` (GNU envsubst 0.21's command line) and returns GNU's exit code: 0, or 1
-    /// for any failure (bad option, too many or missing arguments, read or write error).
-    public static func envsubstMain(_ arguments: [String]) -> Int32 {
+    /// Runs `envsubst ARGS...` (GNU envsubst 0.21's command line) over `environment` and returns GNU's
+    /// exit code: 0, or 1 for any failure (bad option, too many or missing arguments, read or write
+    /// error).
+    public static func envsubstMain(_ arguments: [String], environment: RawEnvironment) -> Int32 {
         let log = StandardError(tool: "envsubst")
         let request: EnvsubstRequest
         do {
             request = try EnvsubstRequest(
-                arguments: arguments, posixlyCorrect: getenv("POSIXLY_CORRECT") != nil)
+                arguments: arguments,
+                posixlyCorrect: environment.value(of: "POSIXLY_CORRECT") != nil)
         } catch {
             log.error(error.suggestsHelp ? "\(error); try 'envsubst --help'" : "\(error)")
             return ExitCode.failure
@@ -25,7 +27,8 @@ extension TemplaterCommand {
                 try writeText(format.names.map { $0 + "\n" }.joined(), to: output)
             case .substitute(let selection):
                 let input = ByteInput(fd: 0, name: "standard input")
-                let scanner = EnvsubstScanner(lookup: environmentLookup(selection: selection))
+                let scanner = EnvsubstScanner(
+                    lookup: lookup(environment, selection: selection))
                 try scanner.render(input, to: output)
             }
         } catch {
@@ -63,27 +66,22 @@ extension TemplaterCommand {
         }
     }
 
-    /// The process environment as envsubst sees it, byte for byte: `environ` is read directly because
-    /// values need not be UTF-8 (a `String` would repair them) and because, as with `getenv`, the first
-    /// of two entries with one name wins.
-    private static func environmentLookup(selection: ShellFormat?) -> EnvsubstLookup {
+    /// `environment` as envsubst sees it, byte for byte: values need not be UTF-8, and the first of
+    /// two entries with one name wins (`EnvsubstLookup.define` keeps the first, as `getenv` finds it).
+    private static func lookup(_ environment: RawEnvironment, selection: ShellFormat?)
+        -> EnvsubstLookup
+    {
         var lookup = EnvsubstLookup(selection: selection)
-        var entry = environ
-        while let pointer = entry.pointee {
-            let length = strlen(pointer)
-            let raw = UnsafeRawBufferPointer(start: pointer, count: length)
-            if let equals = raw.firstIndex(of: UInt8(ascii: "=")) {
-                lookup.define(
-                    name: UnsafeRawBufferPointer(rebasing: raw[..<equals]),
-                    value: UnsafeRawBufferPointer(rebasing: raw[(equals + 1)...]))
+        for entry in environment.entries {
+            entry.name.withUnsafeBytes { name in
+                entry.value.withUnsafeBytes { value in lookup.define(name: name, value: value) }
             }
-            entry += 1
         }
         return lookup
     }
 
     private static let envsubstVersion = """
-        envsubst (Entrypoint Toolkit templater) 0.1.0
+        envsubst (Entrypoint Toolkit templater) \(toolkitVersion)
         Substitutes environment variables exactly as GNU envsubst 0.21 (gettext) does.
 
         """

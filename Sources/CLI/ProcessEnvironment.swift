@@ -22,3 +22,46 @@ public enum ProcessEnvironment {
         return result
     }
 }
+
+/// The environment byte for byte: every `NAME=value` entry in order, duplicates included, values
+/// that are not UTF-8 kept as they are.
+///
+/// envsubst mode needs this form: GNU envsubst substitutes the bytes of a value, and of two entries
+/// with one name the first wins (as `getenv`). A `[String: String]` can represent neither (a `String`
+/// repairs invalid UTF-8 with U+FFFD, a dictionary keeps one entry per name), so the environment is
+/// handed to that mode as this value instead.
+public struct RawEnvironment: Sendable {
+    /// The entries in `environ` order; an entry without `=` has none.
+    public var entries: [(name: [UInt8], value: [UInt8])]
+
+    /// An environment of `entries`.
+    public init(entries: [(name: [UInt8], value: [UInt8])]) {
+        self.entries = entries
+    }
+
+    /// The entries of a dictionary, sorted by name (a dictionary has no order of its own).
+    public init(_ environment: [String: String]) {
+        entries = environment.sorted { $0.key < $1.key }.map {
+            (name: Array($0.key.utf8), value: Array($0.value.utf8))
+        }
+    }
+
+    /// The process's own entries, read from `environ` once.
+    public static func current() -> RawEnvironment {
+        var entries: [(name: [UInt8], value: [UInt8])] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            entry += 1
+            let raw = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+            guard let equals = raw.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            entries.append((name: Array(raw[..<equals]), value: Array(raw[(equals + 1)...])))
+        }
+        return RawEnvironment(entries: entries)
+    }
+
+    /// The value of the first entry named `name`, as `getenv` finds it; nil when there is none.
+    public func value(of name: String) -> [UInt8]? {
+        let key = Array(name.utf8)
+        return entries.first { $0.name == key }?.value
+    }
+}

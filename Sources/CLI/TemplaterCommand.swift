@@ -22,7 +22,7 @@ public enum TemplaterCommand {
             case "render": return try render(rest, environment: environment)
             case "check": return try check(rest, environment: environment)
             case "vars": return try vars(rest)
-            case "envsubst": return envsubstMain(rest)
+            case "envsubst": return envsubstMain(rest, environment: RawEnvironment(environment))
             case "-h", "--help", "help":
                 writeStandardOutput(help)
                 return ExitCode.success
@@ -342,7 +342,7 @@ extension TemplaterCommand {
                 return inputs.map { RenderJob(source: $0, destination: nil) }
             }
             if inputs.count > 1 && !outputPath.hasSuffix("/") {
-                if let status = try? wrapStatus(outputPath), status {
+                if wrapStatus(outputPath) {
                     return inputs.map { RenderJob(source: $0, destination: outputPath) }
                 }
                 throw .usage(
@@ -351,7 +351,7 @@ extension TemplaterCommand {
             return inputs.map { RenderJob(source: $0, destination: outputPath) }
         }
 
-        private func wrapStatus(_ path: String) throws -> Bool {
+        private func wrapStatus(_ path: String) -> Bool {
             var status = stat()
             guard stat(path, &status) == 0 else { return false }
             return status.st_mode & S_IFMT == S_IFDIR

@@ -55,9 +55,18 @@ public enum WaitForCommand {
             return outcome.exitCode
         }
         guard !configuration.command.isEmpty else { return ExitCode.success }
-        let failure = execInPlace(configuration.command, environment: environment)
-        report(.error, failure.description, options: options)
-        return failure.status
+        switch execAsProcessOne(configuration.command, environment: environment) {
+        case .interrupted(let signal):
+            report(
+                .warning,
+                "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"): "
+                    + "\(configuration.command[0]) not started",
+                options: options)
+            return ExitCode.signaled(signal)
+        case .failed(let failure):
+            report(.error, failure.description, options: options)
+            return failure.status
+        }
     }
 
     /// Writes one line of the command's own (not the wait's) in the configured format.

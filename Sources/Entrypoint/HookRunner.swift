@@ -19,6 +19,8 @@ struct HookRunner {
     var log: Log
 
     /// Runs `hook` with `environment` and waits for it; throws unless it exits with status 0.
+    ///
+    /// `hook.name` is what the lines and errors quote: the caller redacts it (`Log.redact(command:)`).
     func run(_ hook: Hook, environment: [String: String]) throws(EntrypointError) {
         if let signal = Interruption.check() { throw .interrupted(signal: signal) }
         let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
@@ -34,7 +36,10 @@ struct HookRunner {
                 return error.errno
             }
         }
-        if let failure { throw .hookNotStarted(hook: hook.name, failure) }
+        if var failure {
+            failure.path = log.redact(command: failure.path)
+            throw .hookNotStarted(hook: hook.name, failure)
+        }
         handTerminal(to: pid)
         defer { takeTerminalBack(from: pid) }
 

@@ -8,10 +8,28 @@ import Platform
 /// `docker-entrypoint.sh` does ("Ignoring ..."), so that a script that lost its mode is visible.
 public enum HooksDirectory {
     /// The hooks in `directory`, in order.
+    ///
+    /// A directory that cannot be opened or listed to the end is an input error (66), never a
+    /// shorter list of hooks.
     public static func hooks(in directory: String, log: Log) throws(EntrypointError) -> [Hook] {
+        let stream: DirectoryStream
+        do {
+            stream = try DirectoryStream(directory)
+        } catch {
+            throw .input(path: directory, error)
+        }
+        return try hooks(listing: stream, log: log)
+    }
+
+    /// The hooks of the directory `stream` has open, in order; `next` reads one entry (`readdir`).
+    static func hooks(
+        listing stream: DirectoryStream, log: Log,
+        next: (OpaquePointer) -> UnsafeMutablePointer<dirent>? = { readdir($0) }
+    ) throws(EntrypointError) -> [Hook] {
+        let directory = stream.path
         let names: [String]
         do {
-            names = try directoryEntries(directory)
+            names = try stream.names(next: next)
         } catch {
             throw .input(path: directory, error)
         }

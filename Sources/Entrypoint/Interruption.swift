@@ -3,12 +3,9 @@ import Platform
 /// The signals the start-up phases react to, read from `SignalPipe`: SIGTERM and SIGINT abort start-up
 /// (143/130, SPEC §4); SIGCHLD wakes the hook runner when a hook ends.
 ///
-/// `SignalPipe` hands out each signal once; this keeps an abort signal once seen, so that every later
-/// check (the next phase, the exec) sees it too.
+/// The abort itself is `SignalPipe.abortSignal`, which the handler sets once: every later check (the
+/// next phase, the exec) sees it, whoever took the signal's byte from the pipe (WaitFor's loop does).
 public enum Interruption {
-    nonisolated(unsafe) private static var abortSignal: Int32?
-    nonisolated(unsafe) private static var childEvents = 0
-
     /// Routes SIGTERM and SIGINT to the signal pipe.
     public static func install() throws(SystemError) {
         try SignalPipe.install([SIGTERM, SIGINT])
@@ -26,15 +23,10 @@ public enum Interruption {
         _ = check()
     }
 
-    /// Drains the signal pipe; returns the first SIGTERM or SIGINT received so far, if any.
+    /// Drains the signal pipe (its bytes only wake polls: SIGCHLD the hook runner's, the aborts
+    /// every loop's); returns the first SIGTERM or SIGINT received so far, if any.
     public static func check() -> Int32? {
-        while let signal = SignalPipe.received() {
-            if signal == SIGCHLD {
-                childEvents += 1
-            } else if abortSignal == nil && (signal == SIGTERM || signal == SIGINT) {
-                abortSignal = signal
-            }
-        }
-        return abortSignal
+        while SignalPipe.received() != nil {}
+        return SignalPipe.abortSignal
     }
 }

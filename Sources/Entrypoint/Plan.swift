@@ -10,6 +10,8 @@ struct Plan {
     var secrets: [(name: String, path: String)]
     var hooks: [Hook]
     var user: ResolvedUser?
+    /// Redacts secret values in the hooks and the command (`Log.redact(words:)`).
+    var log: Log
 
     /// The plan as lines of text, ending with a newline.
     func text() -> String {
@@ -52,14 +54,14 @@ struct Plan {
         let details = hookDetails.isEmpty ? "" : " (\(hookDetails.joined(separator: ", ")))"
         lines.append("hooks" + (hooks.isEmpty ? ": none" : "\(details):"))
         for (index, hook) in hooks.enumerated() {
-            lines.append("  \(index + 1). \(shellQuoted(hook.arguments))")
+            lines.append("  \(index + 1). \(shellQuoted(log.redact(words: hook.arguments)))")
         }
 
         lines.append("user: " + (user.map(\.description) ?? "unchanged"))
         lines += watchLines()
         let mode =
             configuration.initMode ? " (init mode: supervised as a child)" : " (exec in place)"
-        lines.append("command: \(shellQuoted(configuration.command))\(mode)")
+        lines.append("command: \(shellQuoted(log.redact(words: configuration.command)))\(mode)")
         return lines.joined(separator: "\n") + "\n"
     }
 

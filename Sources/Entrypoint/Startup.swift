@@ -12,7 +12,7 @@ public struct Startup {
     public var configuration: Configuration
     /// The process environment, as a value (the library never reads `environ`).
     public var environment: [String: String]
-    /// Where log lines go; secret values are redacted there.
+    /// Where log lines go; secret values in the commands they quote are redacted there.
     public var log: Log
     /// Where `--dry-run` writes the plan (stdout: the plan is the requested output).
     public var writePlan: (String) -> Void
@@ -43,6 +43,8 @@ public struct Startup {
         let user = try configuration.user.map { spec throws(EntrypointError) in
             try configuration.userDatabase.resolve(spec)
         }
+        // Whether the switch can work at all is known now: say so before a phase changes anything.
+        if let user, !configuration.dryRun { try UserSwitch.check(user) }
         var hooks = configuration.hooks
         if let directory = configuration.hooksDirectory {
             hooks += try HooksDirectory.hooks(in: directory, log: log)
@@ -51,7 +53,7 @@ public struct Startup {
         if configuration.dryRun {
             let plan = Plan(
                 configuration: configuration, environment: secrets.environment,
-                secrets: secrets.files, hooks: hooks, user: user)
+                secrets: secrets.files, hooks: hooks, user: user, log: log)
             writePlan(plan.text())
             return ExitCode.success
         }
@@ -71,13 +73,17 @@ public struct Startup {
             return try InitSupervisor.run(
                 configuration.command, environment: environment, log: log, watch: watch)
         }
-        // From here a SIGTERM stays pending instead of reaching the pipe after the last look at it:
-        // execInPlace resets the handlers and then unblocks, so a late one ends the process with its
-        // default action rather than being lost while the server starts.
-        blockSignals([SIGTERM, SIGINT])
-        try stopIfInterrupted()
-        log.info("exec \(shellQuoted(configuration.command)) (pid \(processID()))")
-        throw .exec(execInPlace(configuration.command, environment: environment))
+        // A SIGTERM from here on is not lost while the server starts: see execAsProcessOne.
+        let stopped = execAsProcessOne(configuration.command, environment: environment) {
+            let shown = shellQuoted(log.redact(words: configuration.command))
+            log.info("exec \(shown) (pid \(processID()))")
+        }
+        switch stopped {
+        case .interrupted(let signal): throw .interrupted(signal: signal)
+        case .failed(var failure):
+            failure.path = log.redact(command: failure.path)
+            throw .exec(failure)
+        }
     }
 
     // MARK: - Phases
@@ -154,9 +160,12 @@ public struct Startup {
         let runner = HookRunner(timeout: configuration.hookTimeout, log: log)
         var environment = environment
         var consumed = 0
-        for (index, hook) in hooks.enumerated() {
+        for (index, written) in hooks.enumerated() {
+            // The name the logs and errors quote, with the secrets known by now redacted.
+            var hook = written
+            hook.name = log.redact(command: written.name)
             log.info("running hook \(index + 1)/\(hooks.count): \(hook.name)")
-            log.debug("hook argv: \(shellQuoted(hook.arguments))")
+            log.debug("hook argv: \(shellQuoted(log.redact(words: hook.arguments)))")
             var hookEnvironment = environment
             hookEnvironment["ENTRYPOINT_ENV"] = file.path
             try runner.run(hook, environment: hookEnvironment)

@@ -105,17 +105,6 @@ func reapWithoutBlocking(_ pid: pid_t) -> (pid: pid_t, status: TerminationStatus
     }
 }
 
-/// `waitpid(pid, 0)`: blocks until `pid` ends.
-func reapBlocking(_ pid: pid_t) -> TerminationStatus? {
-    var status: Int32 = 0
-    while true {
-        let result = waitpid(pid, &status, 0)
-        if result == pid { return TerminationStatus(waitStatus: status) }
-        if result < 0 && errno == EINTR { continue }
-        return nil
-    }
-}
-
 /// `kill(2)`; a process that is already gone (ESRCH) is not an error here.
 func sendSignal(_ signal: Int32, to pid: pid_t) {
     _ = kill(pid, signal)
@@ -145,8 +134,11 @@ func resetToDefault(_ signal: Int32) {
     _ = sigaction(signal, &action, nil)
 }
 
-/// Blocks `signals` in the calling thread with `pthread_sigmask(2)` (the process is single-threaded:
-/// the entrypoint never starts Dispatch or Swift-concurrency threads).
+/// Blocks `signals` in the calling thread with `pthread_sigmask(2)`.
+///
+/// The mask is per thread. The only other threads are WaitFor's resolver threads, which start with
+/// every signal blocked (`startDetachedThread` in Sources/WaitFor/System.swift), so a signal blocked
+/// here stays pending for the main thread instead of being delivered to one of them.
 func blockSignals(_ signals: [Int32]) {
     var set = sigset_t()
     sigemptyset(&set)
@@ -277,20 +269,51 @@ func fileFacts(_ path: String) throws(SystemError) -> FileFacts {
         hasExecuteBit: info.st_mode & 0o111 != 0)
 }
 
-/// The names in directory `path` (`opendir(3)`/`readdir(3)`), without `.` and `..`, unsorted.
-func directoryEntries(_ path: String) throws(SystemError) -> [String] {
-    guard let directory = opendir(path) else {
-        throw SystemError(errno: errno, operation: "opendir(\(path))")
-    }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+/// An open directory (`opendir(3)`), read once by `names()`; closed when the value goes.
+///
+/// Opening and reading are separate steps because they fail separately: `readdir` can fail after a
+/// successful `opendir` (EIO, ESTALE or ENOMEM on a network volume, EACCES on some `/proc`
+/// directories), and a listing that stops early must be an error, not fewer entries. (glibc's
+/// `readdir` itself reads ENOENT, a directory removed while open, as the end of the listing.)
+final class DirectoryStream {
+    /// The path it was opened with, for error messages.
+    let path: String
+    private let handle: OpaquePointer
+
+    /// `opendir(path)`.
+    init(_ path: String) throws(SystemError) {
+        guard let handle = opendir(path) else {
+            throw SystemError(errno: errno, operation: "opendir(\(path))")
         }
-        if name != "." && name != ".." { names.append(name) }
+        self.path = path
+        self.handle = handle
     }
-    return names
+
+    deinit { closedir(handle) }
+
+    /// The names in the directory (`readdir(3)` until it returns NULL), without `.` and `..`,
+    /// unsorted; throws when `readdir` ends with an error rather than at the end of the listing.
+    ///
+    /// `next` is `readdir` itself; tests pass one that fails part-way, as a failing volume does.
+    func names(
+        next: (OpaquePointer) -> UnsafeMutablePointer<dirent>? = { readdir($0) }
+    ) throws(SystemError) -> [String] {
+        var names: [String] = []
+        while true {
+            // readdir returns NULL both at the end and on failure; only errno tells them apart.
+            errno = 0
+            guard let entry = next(handle) else {
+                let code = errno
+                if code == EINTR { continue }
+                if code != 0 { throw SystemError(errno: code, operation: "readdir(\(path))") }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+    }
 }
 
 // MARK: - Credentials

@@ -28,7 +28,7 @@ public struct UserDatabase: Sendable {
         } else {
             entry = users.first { $0.count >= 7 && $0[0] == spec.user }
             guard entry != nil else {
-                throw .usage("--user: no user '\(spec.user)' in \(directory)/passwd")
+                throw .usage("\(spec.source): no user '\(spec.user)' in \(directory)/passwd")
             }
         }
         let name = entry?[0]
@@ -44,7 +44,7 @@ public struct UserDatabase: Sendable {
                 guard let found = groups.first(where: { $0.count >= 3 && $0[0] == group }),
                     let number = UInt32(found[2])
                 else {
-                    throw .usage("--user: no group '\(group)' in \(directory)/group")
+                    throw .usage("\(spec.source): no group '\(group)' in \(directory)/group")
                 }
                 gid = number
             }

@@ -1,3 +1,36 @@
+/// Starts `command` in place of the current process, as a container's PID 1 must: the one exec path
+/// of `entrypoint` and of `wait-for ... -- COMMAND`.
+///
+/// In order: SIGTERM and SIGINT are blocked, so that one arriving from here on stays pending instead
+/// of reaching a handler after the last look at `SignalPipe` (it would be swallowed and the server
+/// start anyway); then the abort check: if one arrived before (`SignalPipe.abortSignal`), nothing is
+/// started and `.interrupted` is returned, the signals still blocked so that the caller can say so and
+/// exit 128 + n. Otherwise `announce` (the log line), then `execInPlace`: dispositions reset, the mask
+/// emptied — a signal that came after the block is delivered then, with its default action, and ends
+/// the process before the server exists —, output flushed, `execve`.
+///
+/// Returns only when the command was not started.
+public func execAsProcessOne(
+    _ command: [String], environment: [String: String], announce: () -> Void = {}
+) -> ExecStopped {
+    var aborts = sigset_t()
+    sigemptyset(&aborts)
+    sigaddset(&aborts, SIGTERM)
+    sigaddset(&aborts, SIGINT)
+    _ = pthread_sigmask(SIG_BLOCK, &aborts, nil)
+    if let signal = SignalPipe.abortSignal { return .interrupted(signal: signal) }
+    announce()
+    return .failed(execInPlace(command, environment: environment))
+}
+
+/// Why `execAsProcessOne` returned instead of becoming the command.
+public enum ExecStopped: Error, Equatable, Sendable {
+    /// SIGTERM or SIGINT arrived before the exec: nothing was started (exit 128 + n).
+    case interrupted(signal: Int32)
+    /// The program could not be executed: 127 not found, 126 not executable.
+    case failed(ExecFailure)
+}
+
 /// Replaces the current process with `command` (execve), the way a container's PID 1 must start its
 /// server: same PID, argv and environment as given, an empty signal mask, default signal dispositions,
 /// and every buffered byte of output flushed first.
@@ -5,13 +38,14 @@
 /// Dispatch and Swift-concurrency threads block almost every signal and that mask survives `execve`;
 /// ignored signals survive it too. A server started with either would not die on `docker stop`'s
 /// SIGTERM. Call this from the main thread of a synchronous `main` (tini's `restore_signals` does the
-/// same reset).
+/// same reset). Internal: `execAsProcessOne`, which also closes the window for a late SIGTERM, is the
+/// one way in.
 ///
 /// The program is looked up like `execvp(3)`, with the `PATH` of `environment` (see `searchProgram`).
 ///
 /// Returns only on failure: `ExecFailure` says whether nothing was found (exit 127) or something was
 /// found and not executable (exit 126).
-public func execInPlace(_ command: [String], environment: [String: String]) -> ExecFailure {
+func execInPlace(_ command: [String], environment: [String: String]) -> ExecFailure {
     let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
     prepareSignalsForExec()
     fflush(nil)
@@ -64,6 +98,13 @@ public func searchProgram(
             let code = attempt("/bin/sh", ["/bin/sh", candidate] + command.dropFirst())
             if code == 0 { return nil }
             notExecutable = notExecutable ?? (candidate, ENOEXEC)
+        case ENOENT where isExistingFile(candidate):
+            // The file is there: what is missing is the interpreter its `#!` line (or its ELF
+            // header) names. execvp would go on searching and report "not found"; say which.
+            notExecutable = notExecutable ?? (candidate, ENOENT)
+        case EACCES where isDirectory(candidate):
+            // execve says EACCES for a directory; the message says what it is.
+            notExecutable = notExecutable ?? (candidate, EISDIR)
         case EACCES, EISDIR, EPERM:
             notExecutable = notExecutable ?? (candidate, code)
         case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG, ESTALE, ENODEV, ETIMEDOUT:
@@ -73,8 +114,12 @@ public func searchProgram(
         }
     }
     if let notExecutable {
-        return ExecFailure(
+        var failure = ExecFailure(
             status: ExitCode.notExecutable, path: notExecutable.path, errno: notExecutable.errno)
+        if notExecutable.errno == ENOENT {
+            failure.missingInterpreter = interpreter(of: failure.path)
+        }
+        return failure
     }
     return ExecFailure(status: ExitCode.notFound, path: program, errno: lastError)
 }
@@ -87,20 +132,103 @@ public struct ExecFailure: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String
     /// The `errno` of the failing `execve`.
     public var errno: Int32
+    /// For a file that exists but whose interpreter does not (ENOENT, 126): what its first line
+    /// names — the `#!` program with its bytes as the kernel read them (`/bin/sh\r` from a CRLF
+    /// file), or `.loader` for an ELF binary whose dynamic loader is missing. nil when unknown.
+    public var missingInterpreter: MissingInterpreter?
+
+    /// A failure of `path` with `status` and `errno`.
+    public init(status: Int32, path: String, errno: Int32) {
+        self.status = status
+        self.path = path
+        self.errno = errno
+    }
 
     public var description: String {
         if status == ExitCode.notFound {
             return "\(path): command not found"
         }
-        return "\(path): cannot execute: \(errorText(errno))"
+        guard errno == ENOENT else { return "\(path): cannot execute: \(errorText(errno))" }
+        switch missingInterpreter {
+        case .script(let program) where program.hasSuffix("\r"):
+            return
+                "\(path): cannot execute: its #! line names '\(escaped(program))', which ends in a "
+                + "carriage return: the file has CRLF line endings (convert it to LF, e.g. dos2unix)"
+        case .script(let program):
+            return
+                "\(path): cannot execute: its interpreter \(escaped(program)) (#! line) was not found"
+        case .loader:
+            return
+                "\(path): cannot execute: its dynamic loader was not found (a binary built for "
+                + "another C library or architecture?)"
+        case nil:
+            return "\(path): cannot execute: its interpreter was not found"
+        }
     }
+}
+
+/// What a file that exists but cannot be started names as its interpreter.
+public enum MissingInterpreter: Equatable, Sendable {
+    /// The program of its `#!` line, as the kernel reads it (up to the first blank or newline).
+    case script(String)
+    /// An ELF binary: its dynamic loader (`PT_INTERP`) is missing.
+    case loader
+}
+
+/// `text` with control characters written as `\r`, `\t` or `\xNN`, so a message shows them.
+private func escaped(_ text: String) -> String {
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            let hex = String(scalar.value, radix: 16)
+            result += "\\x" + (hex.count == 1 ? "0" : "") + hex
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
+}
+
+/// What the first bytes of `path` name as its interpreter; nil when unreadable or neither a `#!`
+/// script nor ELF.
+private func interpreter(of path: String) -> MissingInterpreter? {
+    guard let fd = try? openFile(path, O_RDONLY) else { return nil }
+    defer { closeFile(fd) }
+    // The kernel reads at most 256 bytes of a #! line (BINPRM_BUF_SIZE).
+    var head = [UInt8](repeating: 0, count: 256)
+    let count = head.withUnsafeMutableBytes { buffer in
+        (try? readSome(
+            fd, into: buffer.baseAddress.unsafelyUnwrapped, count: buffer.count, name: path)) ?? 0
+    }
+    let bytes = head[..<count]
+    if bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) { return .loader }
+    guard bytes.starts(with: [0x23, 0x21]) else { return nil }
+    // As binfmt_script: blanks after `#!` skipped, the program ends at a blank or the newline.
+    let line = bytes.dropFirst(2).prefix { $0 != 0x0A }
+    let program = line.drop { $0 == 0x20 || $0 == 0x09 }.prefix { $0 != 0x20 && $0 != 0x09 }
+    guard !program.isEmpty else { return nil }
+    return .script(String(decoding: program, as: UTF8.self))
+}
+
+/// Whether `path` names something that exists and is not a directory (`stat(2)`).
+private func isExistingFile(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR
+}
+
+/// Whether `path` names a directory (`stat(2)`).
+private func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
 }
 
 /// Empties the signal mask of the calling thread and sets every signal's disposition to `SIG_DFL`.
 ///
 /// Also used by `posix_spawn` callers through `POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF`; here it
 /// is done by hand because `execve` has no such attributes.
-public func prepareSignalsForExec() {
+func prepareSignalsForExec() {
     var action = sigaction()
     action.__sigaction_handler.sa_handler = SIG_DFL
     sigemptyset(&action.sa_mask)

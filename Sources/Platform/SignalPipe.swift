@@ -88,18 +88,4 @@ public enum SignalPipe {
         let n = read(descriptors.read, &byte, 1)
         return n == 1 ? Int32(byte) : nil
     }
-
-    /// Waits up to `milliseconds` (-1: forever) for `fd` to become ready for `events` or for a signal;
-    /// returns the signal if one arrived first.
-    public static func poll(_ fd: Int32, events: Int16, milliseconds: Int32) -> (
-        ready: Bool, signal: Int32?
-    ) {
-        var fds = [
-            pollfd(fd: fd, events: events, revents: 0),
-            pollfd(fd: descriptors.read, events: Int16(POLLIN), revents: 0),
-        ]
-        let n = Glibc.poll(&fds, fds[1].fd >= 0 ? 2 : 1, milliseconds)
-        if n > 0, fds[1].revents != 0, let signal = received() { return (false, signal) }
-        return (n > 0 && fds[0].revents != 0, nil)
-    }
 }

@@ -1,5 +1,6 @@
-// All Glibc calls of the Platform target, behind small wrappers that retry on EINTR and open every
-// descriptor with O_CLOEXEC.
+// The C library for every target, and the Platform wrappers for descriptors, files and the clock:
+// small functions that retry on EINTR and open every descriptor with O_CLOEXEC. Exec.swift holds the
+// exec and program-search calls, SignalPipe.swift the signal handlers.
 
 #if canImport(Glibc)
 @_exported import Glibc
@@ -8,10 +9,6 @@
 #else
 #error("The toolkit targets Linux (Glibc or Musl).")
 #endif
-
-/// The current thread's `errno`.
-@inline(__always)
-public var currentErrno: Int32 { errno }
 
 /// Calls `body` until it stops failing with `EINTR`; returns its result, or throws a `SystemError`
 /// naming `operation` (the C function and its argument, e.g. `open(/etc/nginx/nginx.conf)`).

@@ -70,9 +70,10 @@ final class Leg {
         }
     }
 
-    /// Ends a leg that is still running when its attempt's time is up.
-    func expire(after connectTimeout: UInt64) {
-        let limit = DurationFormat.format(connectTimeout)
+    /// Ends a leg that is still running when its attempt's time is up; `allowed` is the time the
+    /// attempt had (`--connect-timeout`, or less when the wait's deadline cut it short).
+    func expire(after allowed: UInt64) {
+        let limit = DurationFormat.format(allowed)
         switch state {
         case .connecting:
             finish(.notReady("connect(\(address)): no answer within \(limit)"))

@@ -168,7 +168,7 @@ final class TargetProbe {
     /// Ends the attempt when it returns a verdict.
     func finishedAttempt(now: UInt64) -> Verdict? {
         guard isAttempting else { return nil }
-        if let verdict = decide(expired: now >= attemptDeadline) {
+        if let verdict = decide(expired: now >= attemptDeadline, allowed: connectTimeout) {
             for leg in legs { leg.cancel() }
             legs = []
             attemptStart = nil
@@ -177,30 +177,39 @@ final class TargetProbe {
         return nil
     }
 
-    /// Ends a running attempt now (the wait is over) and returns its verdict.
-    func abandonAttempt() -> Verdict? {
-        guard isAttempting else { return nil }
-        let verdict = decide(expired: true)
+    /// Ends a running attempt at `now` (the wait is over) and returns its verdict.
+    ///
+    /// An attempt cut short by the wait's deadline had less than `connectTimeout`: its message says
+    /// the time it actually had (`-t 1s --connect-timeout 5s`: "no answer within 1s"), to the
+    /// millisecond.
+    func abandonAttempt(now: UInt64) -> Verdict? {
+        guard let started = attemptStart else { return nil }
+        let end = min(now, deadline ?? now)
+        let ran = end > started ? end - started : 0
+        let millisecond: UInt64 = 1_000_000
+        let allowed = min(connectTimeout, (ran + millisecond / 2) / millisecond * millisecond)
+        let verdict = decide(expired: true, allowed: allowed)
         for leg in legs { leg.cancel() }
         legs = []
         attemptStart = nil
         return verdict
     }
 
-    private func decide(expired: Bool) -> Verdict? {
+    /// The attempt's verdict; `allowed` is the time it had, for the messages of an expired one.
+    private func decide(expired: Bool, allowed: UInt64) -> Verdict? {
         if let immediateVerdict { return immediateVerdict }
         if legs.isEmpty {
             // Still resolving.
             guard expired else { return nil }
             let host = target.endpoint?.host ?? ""
             return .notReady(
-                "resolve(\(host)): no answer within \(DurationFormat.format(connectTimeout))")
+                "resolve(\(host)): no answer within \(DurationFormat.format(allowed))")
         }
         for leg in legs {
             if case .ready = leg.verdict { return leg.verdict }
         }
         if expired {
-            for leg in legs { leg.expire(after: connectTimeout) }
+            for leg in legs { leg.expire(after: allowed) }
         } else if legs.contains(where: { $0.verdict == nil }) {
             return nil
         }

@@ -146,7 +146,7 @@ final class WaitLoop {
     /// Ends the wait at a deadline: every unready target is reported with its last error.
     private func timedOut(now: UInt64) -> WaitOutcome {
         for probe in probes where probe.status == .waiting {
-            if let verdict = probe.abandonAttempt(), case .notReady(let reason) = verdict,
+            if let verdict = probe.abandonAttempt(now: now), case .notReady(let reason) = verdict,
                 probe.lastError == nil
             {
                 probe.lastError = reason

@@ -1,5 +1,6 @@
 import CLI
 import Platform
 
-// The shipped binary: `entrypoint`, or `templater`, `envsubst`, `wait-for` when invoked under those names.
-exit(MultiCall.main(CommandLine.arguments))
+// The binary an image ships: `entrypoint`, or `templater`, `envsubst`, `wait-for` when invoked under
+// those names.
+exit(MultiCall.main(CommandLine.arguments, otherwise: .entrypoint))

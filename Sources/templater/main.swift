@@ -1,4 +1,5 @@
 import CLI
 import Platform
 
-exit(TemplaterCommand.main(Array(CommandLine.arguments.dropFirst())))
+// `templater`, or the tool it is invoked as (`envsubst`, `wait-for`, `entrypoint`).
+exit(MultiCall.main(CommandLine.arguments, otherwise: .templater))

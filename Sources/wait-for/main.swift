@@ -1,4 +1,5 @@
 import CLI
 import Platform
 
-exit(WaitForCommand.main(Array(CommandLine.arguments.dropFirst())))
+// `wait-for`, or the tool it is invoked as (`templater`, `envsubst`, `entrypoint`).
+exit(MultiCall.main(CommandLine.arguments, otherwise: .waitFor))

@@ -101,7 +101,7 @@ import Testing
         ),
         (
             "a directory", ["/tmp"], 126,
-            "entrypoint: error: /tmp: cannot execute: Permission denied"
+            "entrypoint: error: /tmp: cannot execute: Is a directory"
         ),
     ])
     func execFailures(_ behaviour: String, _ command: [String], _ code: Int32, _ message: String)

@@ -10,103 +10,110 @@ import Testing
         var code: Int32
         var behaviour: String
         var arguments: [String]
-        var environment: [String: String] = [:]
+        var environment: [String: String]
         /// The last line of stderr (without the newline); `DIR` is replaced.
         var message: String
 
         var testDescription: String { "\(code): \(behaviour)" }
+
+        /// A row whose last line is `entrypoint: error: ERROR` or `entrypoint: info: INFO`.
+        init(
+            _ code: Int32, _ behaviour: String, _ arguments: [String],
+            environment: [String: String] = [:], error: String? = nil, info: String? = nil
+        ) {
+            self.code = code
+            self.behaviour = behaviour
+            self.arguments = arguments
+            self.environment = environment
+            message =
+                error.map { "entrypoint: error: " + $0 } ?? "entrypoint: info: " + (info ?? "")
+        }
     }
 
+    static let problems =
+        "1 problem in the templates or variables: nothing was rendered, start-up stopped"
     static let rows: [Row] = [
+        Row(0, "success: the command's own status", ["true"], info: "exec true (pid PID)"),
         Row(
-            code: 0, behaviour: "success: the command's own status", arguments: ["true"],
-            message: "entrypoint: info: exec true (pid PID)"),
+            1, "an unset variable in a template", ["--template", "DIR/t.template:DIR/t", "true"],
+            error: problems),
         Row(
-            code: 1, behaviour: "an unset variable in a template",
-            arguments: ["--template", "DIR/t.template:DIR/t", "true"],
-            message:
-                "entrypoint: error: 1 problem in the templates or variables: nothing was rendered, start-up stopped"
+            1, "X and X_FILE both set", ["true"],
+            environment: ["DB_PASSWORD": "x", "DB_PASSWORD_FILE": "DIR/pw"], error: problems),
+        Row(
+            1, "a malformed ENTRYPOINT_ENV line",
+            ["--hook", "sh -c 'echo junk >> $ENTRYPOINT_ENV'", "true"],
+            error:
+                "hook 'sh -c 'echo junk >> $ENTRYPOINT_ENV'' wrote line 1 of ENTRYPOINT_ENV: expected NAME=VALUE or NAME<<DELIMITER"
         ),
         Row(
-            code: 1, behaviour: "X and X_FILE both set", arguments: ["true"],
-            environment: ["DB_PASSWORD": "x", "DB_PASSWORD_FILE": "DIR/pw"],
-            message:
-                "entrypoint: error: 1 problem in the templates or variables: nothing was rendered, start-up stopped"
+            64, "a malformed target", ["--wait", "db:99999", "true"],
+            error: "--wait: invalid target 'db:99999': port 99999 is out of range (1-65535)"),
+        Row(
+            64, "a malformed duration", ["true"], environment: ["ENTRYPOINT_WAIT_TIMEOUT": "1x"],
+            error:
+                "ENTRYPOINT_WAIT_TIMEOUT: '1x' is not a duration (examples: 30, 30s, 500ms, 2m, 1m30s)"
         ),
         Row(
-            code: 1, behaviour: "a malformed ENTRYPOINT_ENV line",
-            arguments: ["--hook", "sh -c 'echo junk >> $ENTRYPOINT_ENV'", "true"],
-            message:
-                "entrypoint: error: hook 'sh -c 'echo junk >> $ENTRYPOINT_ENV'' wrote line 1 of ENTRYPOINT_ENV: expected NAME=VALUE or NAME<<DELIMITER"
+            66, "a missing template", ["--template", "DIR/none.template:DIR/out", "true"],
+            error: "cannot read DIR/none.template: No such file or directory"),
+        Row(
+            66, "an unreadable _FILE secret", ["true"], environment: ["API_KEY_FILE": "DIR/none"],
+            error: "cannot read DIR/none (API_KEY_FILE): No such file or directory"),
+        Row(
+            66, "a missing hooks directory", ["--hooks-dir", "DIR/hooks", "true"],
+            error: "cannot read DIR/hooks: No such file or directory"),
+        Row(
+            73, "an output that cannot be created",
+            ["--template", "DIR/ok.template:/proc/version/out", "true"],
+            error: "cannot write /proc/version/out: Not a directory (nothing was changed)"),
+        Row(
+            73, "a lock file that cannot be created",
+            ["--lock", "DIR/no/lock", "--hook", "true", "true"],
+            error: "cannot create DIR/no/lock: No such file or directory"),
+        Row(
+            124, "a hook past its timeout",
+            ["--hook-timeout", "100ms", "--hook", "sleep 5", "true"],
+            error: "hook 'sleep 5' ran past its timeout of 100ms and was ended; start-up stopped"),
+        Row(
+            124, "a wait past its timeout",
+            ["--wait", "file://DIR/never", "--wait-timeout", "100ms", "true"],
+            error: "gave up waiting for file://DIR/never; start-up stopped"),
+        Row(
+            126, "a command that is not executable", ["DIR/pw"],
+            error: "DIR/pw: cannot execute: Permission denied"),
+        Row(
+            126, "a script with CRLF line endings: the \\r is named", ["DIR/crlf.sh"],
+            error:
+                "DIR/crlf.sh: cannot execute: its #! line names '/bin/sh\\r', which ends in a carriage return: the file has CRLF line endings (convert it to LF, e.g. dos2unix)"
         ),
         Row(
-            code: 64, behaviour: "a malformed target", arguments: ["--wait", "db:99999", "true"],
-            message:
-                "entrypoint: error: --wait: invalid target 'db:99999': port 99999 is out of range (1-65535)"
+            126, "a script whose interpreter is missing: it is named", ["DIR/python4.py"],
+            error:
+                "DIR/python4.py: cannot execute: its interpreter /usr/bin/python4 (#! line) was not found"
         ),
         Row(
-            code: 64, behaviour: "a malformed duration", arguments: ["true"],
-            environment: ["ENTRYPOINT_WAIT_TIMEOUT": "1x"],
-            message:
-                "entrypoint: error: ENTRYPOINT_WAIT_TIMEOUT: '1x' is not a duration (examples: 30, 30s, 500ms, 2m, 1m30s)"
+            126, "a hook whose interpreter is missing: it is named",
+            ["--hook", "DIR/python4.py", "true"],
+            error:
+                "hook 'DIR/python4.py': DIR/python4.py: cannot execute: its interpreter /usr/bin/python4 (#! line) was not found"
         ),
         Row(
-            code: 66, behaviour: "a missing template",
-            arguments: ["--template", "DIR/none.template:DIR/out", "true"],
-            message: "entrypoint: error: cannot read DIR/none.template: No such file or directory"),
+            127, "a command that is not found", ["no-such-command"],
+            error: "no-such-command: command not found"),
         Row(
-            code: 66, behaviour: "an unreadable _FILE secret", arguments: ["true"],
-            environment: ["API_KEY_FILE": "DIR/none"],
-            message:
-                "entrypoint: error: cannot read DIR/none (API_KEY_FILE): No such file or directory"),
+            127, "a hook that is not found", ["--hook", "no-such-hook", "true"],
+            error: "hook 'no-such-hook': no-such-hook: command not found"),
         Row(
-            code: 66, behaviour: "a missing hooks directory",
-            arguments: ["--hooks-dir", "DIR/hooks", "true"],
-            message: "entrypoint: error: cannot read DIR/hooks: No such file or directory"),
+            128 + SIGABRT, "init mode: the child died of a signal",
+            ["--init", "--", "sh", "-c", "kill -ABRT $$"],
+            info: "sh (pid PID) ended: killed by SIGABRT"),
         Row(
-            code: 73, behaviour: "an output that cannot be created",
-            arguments: ["--template", "DIR/ok.template:/proc/version/out", "true"],
-            message:
-                "entrypoint: error: cannot write /proc/version/out: Not a directory (nothing was changed)"
-        ),
+            42, "a failing hook: its own status", ["--hook", "sh -c 'exit 42'", "true"],
+            error: "hook 'sh -c 'exit 42'' failed with exit status 42; start-up stopped"),
         Row(
-            code: 73, behaviour: "a lock file that cannot be created",
-            arguments: ["--lock", "DIR/no/lock", "--hook", "true", "true"],
-            message: "entrypoint: error: cannot create DIR/no/lock: No such file or directory"),
-        Row(
-            code: 124, behaviour: "a hook past its timeout",
-            arguments: ["--hook-timeout", "100ms", "--hook", "sleep 5", "true"],
-            message:
-                "entrypoint: error: hook 'sleep 5' ran past its timeout of 100ms and was ended; start-up stopped"
-        ),
-        Row(
-            code: 124, behaviour: "a wait past its timeout",
-            arguments: ["--wait", "file://DIR/never", "--wait-timeout", "100ms", "true"],
-            message: "entrypoint: error: gave up waiting for file://DIR/never; start-up stopped"),
-        Row(
-            code: 126, behaviour: "a command that is not executable", arguments: ["DIR/pw"],
-            message: "entrypoint: error: DIR/pw: cannot execute: Permission denied"),
-        Row(
-            code: 127, behaviour: "a command that is not found", arguments: ["no-such-command"],
-            message: "entrypoint: error: no-such-command: command not found"),
-        Row(
-            code: 127, behaviour: "a hook that is not found",
-            arguments: ["--hook", "no-such-hook", "true"],
-            message: "entrypoint: error: hook 'no-such-hook': no-such-hook: command not found"),
-        Row(
-            code: 128 + SIGABRT, behaviour: "init mode: the child died of a signal",
-            arguments: ["--init", "--", "sh", "-c", "kill -ABRT $$"],
-            message: "entrypoint: info: sh (pid PID) ended: killed by SIGABRT"),
-        Row(
-            code: 42, behaviour: "a failing hook: its own status",
-            arguments: ["--hook", "sh -c 'exit 42'", "true"],
-            message:
-                "entrypoint: error: hook 'sh -c 'exit 42'' failed with exit status 42; start-up stopped"
-        ),
-        Row(
-            code: 9, behaviour: "the exec'd command's own status",
-            arguments: ["sh", "-c", "exit 9"],
-            message: "entrypoint: info: exec sh -c 'exit 9' (pid PID)"),
+            9, "the exec'd command's own status", ["sh", "-c", "exit 9"],
+            info: "exec sh -c 'exit 9' (pid PID)"),
     ]
 
     @Test(arguments: rows)
@@ -116,6 +123,8 @@ import Testing
         writeFile(directory + "/t.template", "${MISSING}\n")
         writeFile(directory + "/ok.template", "ok\n")
         writeFile(directory + "/pw", "secret\n")
+        writeFile(directory + "/crlf.sh", "#!/bin/sh\r\necho never\r\n", mode: 0o755)
+        writeFile(directory + "/python4.py", "#!/usr/bin/python4 -u\nprint(1)\n", mode: 0o755)
         func expand(_ text: String) -> String {
             text.replacingOccurrences(of: "DIR", with: directory)
         }

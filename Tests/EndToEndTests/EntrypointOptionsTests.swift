@@ -192,6 +192,19 @@ import Testing
             "--allow-regex '(': Unmatched ( or \\("
         ),
         (
+            "a bad regex in the variable names the variable", ["true"],
+            ["ENTRYPOINT_ALLOW_REGEX": "("], "ENTRYPOINT_ALLOW_REGEX '(': Unmatched ( or \\("
+        ),
+        (
+            "a bad nginx filter names the variable", ["true"],
+            ["NGINX_ENVSUBST_TEMPLATE_DIR": "/tmp", "NGINX_ENVSUBST_FILTER": "a{1"],
+            "NGINX_ENVSUBST_FILTER 'a{1': Unmatched \\{"
+        ),
+        (
+            "a bad name in the variable names the variable", ["true"],
+            ["ENTRYPOINT_ALLOW": "A,B-C"], "ENTRYPOINT_ALLOW: 'B-C' is not a variable name"
+        ),
+        (
             "a bad log level", ["--log-level", "loud", "true"], [:],
             "--log-level: 'loud' is not one of error, warning, info, debug"
         ),
@@ -216,6 +229,52 @@ import Testing
         #expect(result.status == .exited(64), "\(behaviour)")
         #expect(result.out == "", "\(behaviour)")
         #expect(result.err == "entrypoint: error: \(message)\n", "\(behaviour)")
+    }
+
+    /// Each flag beats its own variable, whatever the variable says (a variable a flag overrides is
+    /// not even checked). `LAST` is the last line of stderr, "" for none.
+    @Test(arguments: [
+        (
+            "--quiet beats ENTRYPOINT_LOG_LEVEL", ["--quiet", "true"],
+            ["ENTRYPOINT_LOG_LEVEL": "debug"], Int32(0), ""
+        ),
+        (
+            "--quiet beats a malformed ENTRYPOINT_LOG_LEVEL", ["--quiet", "true"],
+            ["ENTRYPOINT_LOG_LEVEL": "loud"], 0, ""
+        ),
+        (
+            "--log-level beats ENTRYPOINT_LOG_LEVEL", ["--log-level", "info", "true"],
+            ["ENTRYPOINT_LOG_LEVEL": "error"], 0, "entrypoint: info: exec true (pid PID)"
+        ),
+        (
+            "--log-level beats --quiet", ["--quiet", "--log-level", "info", "true"], [:], 0,
+            "entrypoint: info: exec true (pid PID)"
+        ),
+        (
+            "--no-file-env beats ENTRYPOINT_FILE_ENV", ["--no-file-env", "--quiet", "true"],
+            ["ENTRYPOINT_FILE_ENV": "all", "API_KEY_FILE": "/nonexistent"], 0, ""
+        ),
+        (
+            "--file-env=LIST beats ENTRYPOINT_FILE_ENV", ["--file-env=OTHER", "--quiet", "true"],
+            ["ENTRYPOINT_FILE_ENV": "all", "API_KEY_FILE": "/nonexistent"], 0, ""
+        ),
+        (
+            "--wait-timeout beats ENTRYPOINT_WAIT_TIMEOUT",
+            ["--wait", "file:///nonexistent", "--wait-timeout", "100ms", "true"],
+            ["ENTRYPOINT_WAIT_TIMEOUT": "1h"], 124,
+            "entrypoint: error: gave up waiting for file:///nonexistent; start-up stopped"
+        ),
+    ])
+    func eachFlagBeatsItsVariable(
+        _ behaviour: String, _ arguments: [String], _ environment: [String: String],
+        _ code: Int32, _ last: String
+    ) throws {
+        let result = try EntrypointHarness.run(arguments, environment: environment)
+        #expect(result.status == .exited(code), "\(behaviour): \(result.err)")
+        let line = result.err.split(separator: "\n").last.map(String.init) ?? ""
+        let pid = line.range(of: "pid ").map { line[$0.upperBound...].prefix { $0.isNumber } } ?? ""
+        #expect(
+            line == last.replacingOccurrences(of: "pid PID", with: "pid \(pid)"), "\(behaviour)")
     }
 
     @Test func helpIsPrintedOnStdout() throws {

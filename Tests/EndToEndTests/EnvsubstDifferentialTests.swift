@@ -139,8 +139,14 @@ import Testing
         }
     }
 
-    /// Values need not be UTF-8, and of two entries with one name the first wins (as `getenv`).
-    @Test func rawEnvironmentMatchesGNU() throws {
+    /// Values need not be UTF-8, and of two entries with one name the first wins (as `getenv`):
+    /// through every way envsubst mode is reached (the environment reaches it as `RawEnvironment`).
+    @Test(arguments: [
+        ("entrypoint", "envsubst", [String]()), ("templater", "envsubst", []),
+        ("templater", "templater", ["envsubst"]), ("wait-for", "envsubst", []),
+        ("entrypoint", "templater", ["envsubst"]),
+    ])
+    func rawEnvironmentMatchesGNU(binary: String, argv0: String, arguments: [String]) throws {
         let environment = ["V=\u{FF}ignored", "A=first", "A=second", "NOEQUALS", "=empty name"]
         let template = Array("[$V][$A][${NOEQUALS}]".utf8)
         let directory = Paths.temporaryDirectory("envsubst")
@@ -150,7 +156,7 @@ import Testing
         let expected = try spawnWithRawEnvironment(
             Self.gnu, argv0: "envsubst", environment: environment, directory: directory)
         let actual = try spawnWithRawEnvironment(
-            Paths.binary("entrypoint"), argv0: "envsubst", environment: environment,
+            Paths.binary(binary), argv0: argv0, arguments: arguments, environment: environment,
             directory: directory)
         #expect(expected == Array("[\u{FF}ignored][first][]".utf8).invalidatingFirstFF())
         #expect(actual == expected)
@@ -181,10 +187,11 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// Spawns `path` with exactly `environment` as its `envp` (duplicates and all; U+00FF in an entry
+/// Spawns `path` (as `argv0`, with `arguments`) with exactly `environment` as its `envp` (duplicates and all; U+00FF in an entry
 /// becomes the lone byte 0xFF), stdin from `directory/in`, and returns its stdout.
 func spawnWithRawEnvironment(
-    _ path: String, argv0: String, environment: [String], directory: String
+    _ path: String, argv0: String, arguments: [String] = [], environment: [String],
+    directory: String
 ) throws -> [UInt8] {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -202,8 +209,8 @@ func spawnWithRawEnvironment(
     }
     pointers.append(nil)
     defer { for pointer in pointers { pointer?.deallocate() } }
-    var argv: [UnsafeMutablePointer<CChar>?] = [strdup(argv0), nil]
-    defer { free(argv[0]) }
+    var argv: [UnsafeMutablePointer<CChar>?] = ([argv0] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
     let result = posix_spawn(&pid, path, &actions, nil, &argv, &pointers)
     guard result == 0 else { throw RawSpawnError(path: path, code: result) }

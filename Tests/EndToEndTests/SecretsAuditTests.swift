@@ -176,6 +176,48 @@ import Testing
         #expect(status.st_mode & 0o777 == 0o600, "a rendered secret must be private")
     }
 
+    /// Short and common-word passwords: the entrypoint's lines (start-up with a template, a wait, a
+    /// hook and the exec; a wait that times out on a `postgres://` target) are the same as with a
+    /// password that appears nowhere, digits aside: nothing mangled, nothing revealed
+    /// (`waiting for <redacted>://` told the reader the password was `postgres`).
+    @Test(arguments: [
+        ("POSTGRES_PASSWORD", "postgres"), ("DB_PASSWORD", "e"), ("API_TOKEN", "1"),
+        ("SECRET_KEY", "info"), ("DB_PASSWORD", "entrypoint"), ("API_KEY", "ready"),
+        ("DB_PASSWORD", "127.0.0.1"),
+    ])
+    func shortAndCommonWordPasswordsNeitherMangleNorReveal(_ name: String, _ password: String)
+        throws
+    {
+        let directory = Paths.temporaryDirectory("common")
+        defer { Paths.removeTree(directory) }
+        writeFile(directory + "/app.template", "host=${HOST}\n")
+        writeFile(directory + "/ready", "")
+        let closed = try TestListener()
+        let runs: [[String]] = [
+            [
+                "--log-level", "debug", "--template", "\(directory)/app.template:\(directory)/app",
+                "--wait", "file://\(directory)/ready", "--hook", "true", "--", "true",
+            ],
+            [
+                "--wait", "postgres://127.0.0.1:\(closed.port)", "--wait-timeout", "200ms", "--",
+                "true",
+            ],
+        ]
+        /// stderr with every run of digits as `N` (PIDs, durations, attempts).
+        func lines(_ arguments: [String], _ value: String) throws -> String {
+            let result = try EntrypointHarness.run(
+                arguments, environment: ["HOST": "db", name: value])
+            return result.err.replacingOccurrences(
+                of: "[0-9]+", with: "N", options: .regularExpression)
+        }
+        for arguments in runs {
+            let expected = try lines(arguments, "Zq9-appears-nowhere")
+            let actual = try lines(arguments, password)
+            #expect(actual == expected, "\(name)=\(password)")
+            #expect(!actual.contains("<redacted>"), "\(name)=\(password): \(actual)")
+        }
+    }
+
     @Test func waitForNeverPrintsAPasswordFromAURL() throws {
         let never = try TestListener()
         let stub = try StubServer(turn: .first, replies: [Array("HTTP/1.0 500 x\r\n\r\n".utf8)])

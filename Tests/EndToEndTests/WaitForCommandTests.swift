@@ -15,6 +15,13 @@ import Testing
         return path
     }()
 
+    /// A script whose `#!` names a program that does not exist.
+    static let missingInterpreter: String = {
+        let path = Paths.temporaryDirectory("waitfor-e2e") + "/missing-interpreter"
+        writeFile(path, "#!/nonexistent/sh\necho must not run\n", mode: 0o755)
+        return path
+    }()
+
     static func waitFor(_ arguments: [String], environment: [String: String] = environment)
         throws -> ProcessResult
     {
@@ -199,6 +206,47 @@ import Testing
         }
     }
 
+    /// An attempt's "no answer within" names the time the attempt had: `--connect-timeout`, or less
+    /// when the wait's deadline cut it short (the first attempt starts a few milliseconds after the
+    /// wait on a loaded machine, so 1s may read 998ms).
+    @Test(arguments: [
+        (
+            "a connect timeout longer than the wait", ["--connect-timeout", "5s", "-t", "1s"],
+            false, 0.9...1.0
+        ),
+        (
+            "a connect timeout shorter than the wait",
+            ["--connect-timeout", "200ms", "-t", "500ms"], false, 0.2...0.2
+        ),
+        (
+            "a server that accepts and never replies, past the wait",
+            ["--connect-timeout", "5s", "-t", "1s"], true, 0.9...1.0
+        ),
+    ])
+    func theReportedLimitIsTheTimeTheAttemptHad(
+        _ behaviour: String, _ options: [String], _ accepts: Bool, _ limit: ClosedRange<Double>
+    ) throws {
+        // Dropped SYNs: the connect never ends ("connect(A): no answer within"); an accepting
+        // listener that never writes: PostgreSQL's reply never comes ("A: no reply within").
+        let server = try TestListener()
+        if accepts { server.listen() } else { try server.dropSYNs() }
+        let target = accepts ? "postgres://\(server.address)" : server.address
+        let started = now()
+        let result = try Self.waitFor(options + [target])
+        let elapsed = now() - started
+        #expect(result.status == .exited(124), "\(behaviour)")
+        let prefix =
+            accepts
+            ? "last error: \(server.address): no reply within "
+            : "last error: connect(\(server.address)): no answer within "
+        let printed = result.err.range(of: prefix).map { result.err[$0.upperBound...] } ?? ""
+        let seconds =
+            printed.hasSuffix("ms\n")
+            ? Double(printed.dropLast(3)).map { $0 / 1000 } : Double(printed.dropLast(2))
+        #expect(seconds.map { limit.contains($0) } == true, "\(behaviour): \(result.err)")
+        #expect(elapsed < 1.3, "\(behaviour): took \(elapsed)s")
+    }
+
     @Test func onTimeoutRunRunsTheCommandAnyway() throws {
         let listener = try TestListener()
         let result = try Self.waitFor([
@@ -220,6 +268,12 @@ import Testing
         (
             "not executable", [WaitForCommandTests.notExecutable], 126,
             "\(WaitForCommandTests.notExecutable): cannot execute: Permission denied"
+        ),
+        ("a directory", ["/tmp"], 126, "/tmp: cannot execute: Is a directory"),
+        (
+            "a script whose interpreter is missing", [WaitForCommandTests.missingInterpreter], 126,
+            "\(WaitForCommandTests.missingInterpreter): cannot execute: its interpreter "
+                + "/nonexistent/sh (#! line) was not found"
         ),
     ])
     func aCommandThatCannotRun(

@@ -1,8 +1,9 @@
-import Entrypoint
 import Foundation
 import Platform
 import TestSupport
 import Testing
+
+@testable import Entrypoint
 
 @Suite struct HooksDirectoryTests {
     final class Lines: @unchecked Sendable {
@@ -43,5 +44,30 @@ import Testing
         ) {
             try HooksDirectory.hooks(in: "/nonexistent/hooks", log: log)
         }
+    }
+
+    /// `readdir` failing part-way (EIO from a failing volume, after `opendir` succeeded and some
+    /// entries were read): the listing is an input error naming the directory, not fewer hooks.
+    @Test func aListingThatFailsPartWayIsAnInputError() throws {
+        let directory = Paths.temporaryDirectory("hooks")
+        defer { Paths.removeTree(directory) }
+        for name in ["10-a.sh", "20-b.sh", "30-c.sh"] {
+            writeFile(directory + "/" + name, "#!/bin/sh\n", mode: 0o755)
+        }
+        let stream = try DirectoryStream(directory)
+        var read = 0
+        let log = Log(level: .debug) { _, _ in }
+        #expect(
+            throws: EntrypointError.input(
+                path: directory, SystemError(errno: EIO, operation: "readdir(\(directory))"))
+        ) {
+            try HooksDirectory.hooks(listing: stream, log: log) { handle in
+                read += 1
+                if read <= 3 { return readdir(handle) }
+                errno = EIO
+                return nil
+            }
+        }
+        #expect(read == 4)
     }
 }

@@ -28,32 +28,70 @@ import Glibc
         WaitOptions(timeout: UInt64(timeout * 1e9))
     }
 
-    // MARK: - PostgreSQL
+    // MARK: - A database that starts late
 
-    @Test(.enabled(if: ServerPrograms.havePostgres))
-    func postgresThatStartsLateOnIPv4AndIPv6() throws {
-        let server = try PostgresServer(listenAddresses: "127.0.0.1,::1")
-        defer { server.remove() }
-        let targets = [
-            try Target(parsing: "postgres://127.0.0.1:\(server.port)"),
-            try Target(parsing: "postgres://app@[::1]:\(server.port)/board"),
-        ]
+    /// A database the test starts when the wait first reports it not ready.
+    enum LateStart: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case postgresOnIPv4AndIPv6 = "PostgreSQL that starts late, on IPv4 and IPv6"
+        case mariaDBWithItsUnixSocket = "MariaDB that starts late, with its Unix socket"
+
+        var testDescription: String { rawValue }
+        var isInstalled: Bool {
+            switch self {
+            case .postgresOnIPv4AndIPv6: return ServerPrograms.havePostgres
+            case .mariaDBWithItsUnixSocket: return ServerPrograms.haveMariaDB
+            }
+        }
+    }
+
+    @Test(arguments: LateStart.allCases.filter(\.isInstalled))
+    func aDatabaseThatStartsLateIsAwaited(_ row: LateStart) throws {
+        switch row {
+        case .postgresOnIPv4AndIPv6:
+            let server = try PostgresServer(listenAddresses: "127.0.0.1,::1")
+            defer { server.remove() }
+            let recorder = awaitStartingLate(
+                [
+                    try Target(parsing: "postgres://127.0.0.1:\(server.port)"),
+                    try Target(parsing: "postgres://app@[::1]:\(server.port)/board"),
+                ], start: server.start)
+            #expect(recorder.messages(.ready).count == 2)
+            let refused = "connect(127.0.0.1:\(server.port)): Connection refused (errno 111)"
+            #expect(
+                recorder.messages(.notReady).first
+                    == "postgres://127.0.0.1:\(server.port) not ready: \(refused)")
+        case .mariaDBWithItsUnixSocket:
+            let server = try MariaDBServer()
+            defer { server.remove() }
+            let recorder = awaitStartingLate(
+                [
+                    try Target(parsing: server.url),
+                    try Target(parsing: "unix://" + server.socketPath),
+                ],
+                start: server.start)
+            let ready = recorder.events.first { $0.kind == .ready && $0.target == server.url }
+            #expect(ready?.reason?.hasPrefix("server version 10.") == true)
+            #expect(ready?.reason?.contains("MariaDB") == true)
+        }
+    }
+
+    /// Waits for `targets`, calling `start` when the wait first reports one not ready; expects the
+    /// wait to end ready and returns what it logged.
+    func awaitStartingLate(_ targets: [Target], start: @escaping () throws -> Void) -> Recorder {
         let recorder = Recorder()
         var started = false
         recorder.react = { event in
             if event.kind == .notReady && !started {
                 started = true
-                try? server.start()
+                try? start()
             }
         }
         let outcome = waitUntilReady(targets, options: Self.options(), log: recorder.record)
         #expect(outcome == .ready, "\(recorder.events.map(\.message))")
-        #expect(recorder.messages(.ready).count == 2)
-        let refused = "connect(127.0.0.1:\(server.port)): Connection refused (errno 111)"
-        #expect(
-            recorder.messages(.notReady).first
-                == "postgres://127.0.0.1:\(server.port) not ready: \(refused)")
+        return recorder
     }
+
+    // MARK: - PostgreSQL
 
     @Test(.enabled(if: ServerPrograms.havePostgres))
     func postgresStandbyAnswering57P03KeepsTheWaitUntilPromoted() throws {
@@ -97,28 +135,6 @@ import Glibc
     }
 
     // MARK: - MariaDB
-
-    @Test(.enabled(if: ServerPrograms.haveMariaDB))
-    func mariaDBThatStartsLateWithItsUnixSocket() throws {
-        let server = try MariaDBServer()
-        defer { server.remove() }
-        let targets = [
-            try Target(parsing: server.url), try Target(parsing: "unix://" + server.socketPath),
-        ]
-        let recorder = Recorder()
-        var started = false
-        recorder.react = { event in
-            if event.kind == .notReady && !started {
-                started = true
-                try? server.start()
-            }
-        }
-        let outcome = waitUntilReady(targets, options: Self.options(), log: recorder.record)
-        #expect(outcome == .ready, "\(recorder.events.map(\.message))")
-        let ready = recorder.events.first { $0.kind == .ready && $0.target == server.url }
-        #expect(ready?.reason?.hasPrefix("server version 10.") == true)
-        #expect(ready?.reason?.contains("MariaDB") == true)
-    }
 
     @Test(.enabled(if: ServerPrograms.haveMariaDB))
     func mariaDBPastMaxConnectionsKeepsWaiting() throws {

@@ -64,10 +64,13 @@ public final class ChildProcess: @unchecked Sendable {
     ///   - argv0: the name the program sees as argv[0] (defaults to `executable`).
     ///   - environment: the whole environment; nil inherits the test's.
     ///   - directory: the working directory; nil inherits.
+    ///   - stderrFreeBytes: when set, the stderr pipe is shrunk to one page and filled with `.` until
+    ///     only this many bytes are free, so that the child's first write past them blocks until the
+    ///     test reads (`finish`, `stderrSoFar`); the filler is part of the collected stderr.
     public init(
         _ executable: String, _ arguments: [String] = [], argv0: String? = nil,
         environment: [String: String]? = nil, directory: String? = nil,
-        newProcessGroup: Bool = false
+        newProcessGroup: Bool = false, stderrFreeBytes: Int? = nil
     ) throws {
         var inPipe: [Int32] = [0, 0]
         var outPipe: [Int32] = [0, 0]
@@ -84,6 +87,18 @@ public final class ChildProcess: @unchecked Sendable {
             case 0: inPipe = fds
             case 1: outPipe = fds
             default: errPipe = fds
+            }
+        }
+
+        if let stderrFreeBytes {
+            // F_SETPIPE_SZ (1031) and F_GETPIPE_SZ (1032) are not exported by the Glibc module.
+            _ = fcntl(errPipe[1], 1031, Int32(getpagesize()))
+            let capacity = Int(fcntl(errPipe[1], 1032))
+            let filler = [UInt8](
+                repeating: UInt8(ascii: "."), count: max(0, capacity - stderrFreeBytes))
+            guard filler.isEmpty || Glibc.write(errPipe[1], filler, filler.count) == filler.count
+            else {
+                throw SpawnError(message: "cannot fill the stderr pipe")
             }
         }
 
