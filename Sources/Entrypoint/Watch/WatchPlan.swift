@@ -103,7 +103,8 @@ struct WatchPlan: Equatable {
     {
         guard let identity = fileIdentity(path), visited.insert(identity).inserted else { return }
         add(path, NameFilter(templateSuffix: suffix))
-        let names = ((try? directoryEntries(path)) ?? []).filter { !$0.hasPrefix("..") }.sorted()
+        let names = ((try? DirectoryStream(path).names()) ?? []).filter { !$0.hasPrefix("..") }
+            .sorted()
         for name in names where isDirectory(path + "/" + name) {
             addTree(path + "/" + name, suffix: suffix, visited: &visited)
         }
