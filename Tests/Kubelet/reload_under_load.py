@@ -75,14 +75,14 @@ http {{
 """
 
 
-def httpd_config(directory, port, version, broken):
+def httpd_config(directory, port, version, broken, mpm="event"):
     extra = "BogusDirective on\n" if broken else ""
     return f"""ServerRoot "{directory}"
 Listen 127.0.0.1:{port}
 ServerName localhost
 PidFile "{directory}/httpd.pid"
 DefaultRuntimeDir "{directory}"
-LoadModule mpm_event_module {APACHE_MODULES}/mod_mpm_event.so
+LoadModule mpm_{mpm}_module {APACHE_MODULES}/mod_mpm_{mpm}.so
 LoadModule authz_core_module {APACHE_MODULES}/mod_authz_core.so
 LoadModule headers_module {APACHE_MODULES}/mod_headers.so
 User nobody
@@ -126,6 +126,17 @@ SERVERS = {
     },
     "httpd": {
         "config": httpd_config,
+        "file": "httpd.conf",
+        "command": lambda conf: ["apache2", "-f", conf, "-DFOREGROUND"],
+        "check": lambda conf: f"apache2 -t -f {conf}",
+        "signal": "USR1",
+        "path": "/index.html",
+        "binary": "/usr/sbin/apache2",
+    },
+    # The same with the prefork MPM: the event MPM starts the new generation of children at its
+    # once-a-second maintenance cycle after a graceful restart, prefork as the old ones exit.
+    "httpd-prefork": {
+        "config": lambda *arguments: httpd_config(*arguments, mpm="prefork"),
         "file": "httpd.conf",
         "command": lambda conf: ["apache2", "-f", conf, "-DFOREGROUND"],
         "check": lambda conf: f"apache2 -t -f {conf}",

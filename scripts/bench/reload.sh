@@ -17,7 +17,7 @@ updates="$(python3 -c "print(','.join(['good'] * ${RELOAD_UPDATES:-20}))")"
 
 # --- 1. update-to-served ------------------------------------------------------------------------
 printf '%-44s %8s %8s %8s %9s %7s\n' "update-to-served (${RELOAD_UPDATES:-20} updates)" median p90 max requests failed
-for server in nginx httpd haproxy; do
+for server in nginx httpd httpd-prefork haproxy; do
     python3 "$ROOT/Tests/Kubelet/reload_under_load.py" --entrypoint "$DIST/entrypoint" \
         --server "$server" --updates "$updates" --pause 0.2 --max-seconds 120 > "$work/$server.json"
     python3 - "$work/$server.json" <<'PY'
