@@ -263,6 +263,34 @@ import Testing
         #expect(fixture.reloads == [])
     }
 
+    @Test func aStopDuringTheCheckEndsItRestoresTheFilesAndStops() throws {
+        let fixture = Fixture()
+        try fixture.kubelet(["app.conf.template": "good 1\n"])
+        let mark = fixture.root + "/checking"
+        let child = try EntrypointHarness.start(
+            [
+                "--watch", "--watch-debounce", "30ms", "--template",
+                "\(fixture.volume):\(fixture.output)", "--reload-check",
+                "sh -c 'touch \(mark); sleep 10'", "--",
+            ] + fixture.server)
+        fixture.child = child
+        #expect(child.waitForOutput(seconds: 10) { out, _ in out.contains("ready") })
+        try fixture.kubelet(["app.conf.template": "good 2\n"])
+        #expect(EntrypointHarness.waitUntil { FileManager.default.fileExists(atPath: mark) })
+        #expect(fixture.rendered == "good 2\n")
+        let stopped = now()
+        child.signal(SIGTERM)
+        let result = child.finish(timeout: 10)
+        #expect(now() - stopped < 2)
+        #expect(result.status == .exited(143))
+        #expect(
+            result.err.contains(
+                "reload: 1 template changed, sh -c 'touch \(mark); sleep 10' ended (SIGTERM "
+                    + "received), previous files restored, sh not signalled, "), "\(result.err)")
+        #expect(fixture.rendered == "good 1\n")
+        #expect(fixture.signalled == [])
+    }
+
     @Test func theDryRunShowsTheWatchPlan() throws {
         let fixture = Fixture()
         try fixture.kubelet(["app.conf.template": "good\n"])
