@@ -35,6 +35,10 @@ let package = Package(
             dependencies: ["FuzzSupport", "Templater"],
             path: "Sources/FuzzEnvsubst"),
         .executableTarget(
+            name: "fuzz-tree",
+            dependencies: ["FuzzSupport", "Templater"],
+            path: "Sources/FuzzTree"),
+        .executableTarget(
             name: "fuzz-bash",
             dependencies: ["FuzzSupport", "Templater"],
             path: "Sources/FuzzBash"),

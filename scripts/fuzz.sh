@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets of Fuzz/ for SECONDS each: `scripts/fuzz.sh SECONDS [TARGET...]`.
-# Targets: template envfile target envsubst bash (all by default). Builds Fuzz/ with
+# Targets: template envfile target envsubst bash tree (all by default). Builds Fuzz/ with
 # -sanitize=fuzzer,address into .fuzz/, starts each target from a copy of its checked-in corpus
 # (Fuzz/Corpus/TARGET), prints one line per target with its executions and failures, and exits 1
 # when any target crashed, hung, leaked past its memory limit or found a difference with its oracle.
@@ -14,7 +14,7 @@ set -euo pipefail
 seconds=${1:?usage: scripts/fuzz.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-((${#targets[@]})) || targets=(template envfile target envsubst bash)
+((${#targets[@]})) || targets=(template envfile target envsubst bash tree)
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$root/.fuzz
 swift=${SWIFT:-swift}

@@ -10,7 +10,8 @@ public enum DiagnosticFormat: String, CaseIterable {
     /// GitHub Actions workflow commands: `::error file=...,line=...,col=...::message`.
     case github
 
-    /// The printed form of `diagnostic`, newline-terminated.
+    /// The printed form of `diagnostic`, newline-terminated. Every form shows the same text: control
+    /// characters escaped and very long words cut (`Diagnostic.printable`).
     public func format(_ diagnostic: Diagnostic) -> String {
         switch self {
         case .text:
@@ -18,24 +19,25 @@ public enum DiagnosticFormat: String, CaseIterable {
         case .json:
             var fields: [String] = []
             if let location = diagnostic.location {
-                fields.append("\"file\":\(jsonString(location.path))")
+                fields.append("\"file\":\(jsonString(Diagnostic.printable(location.path)))")
                 fields.append("\"line\":\(location.line)")
                 fields.append("\"column\":\(location.column)")
             }
             fields.append("\"severity\":\(jsonString(diagnostic.severity.rawValue))")
-            fields.append("\"message\":\(jsonString(diagnostic.message))")
-            fields.append("\"notes\":[\(diagnostic.notes.map(jsonString).joined(separator: ","))]")
+            fields.append("\"message\":\(jsonString(Diagnostic.printable(diagnostic.message)))")
+            let notes = diagnostic.notes.map { jsonString(Diagnostic.printable($0)) }
+            fields.append("\"notes\":[\(notes.joined(separator: ","))]")
             return "{\(fields.joined(separator: ","))}\n"
         case .github:
             var properties: [String] = []
             if let location = diagnostic.location {
-                properties.append("file=\(githubProperty(location.path))")
+                properties.append("file=\(githubProperty(Diagnostic.printable(location.path)))")
                 properties.append("line=\(location.line)")
                 properties.append("col=\(location.column)")
             }
             properties.append("title=templater")
-            let message = ([diagnostic.message] + diagnostic.notes.map { "note: \($0)" }).joined(
-                separator: "\n")
+            let message = ([diagnostic.message] + diagnostic.notes.map { "note: \($0)" })
+                .map(Diagnostic.printable).joined(separator: "\n")
             return
                 "::\(diagnostic.severity.rawValue) \(properties.joined(separator: ","))::\(githubData(message))\n"
         }

@@ -125,6 +125,12 @@ struct EntrypointOptions {
         var names: [String] = []
         if let (items, origin) = values("--allow") {
             names = items.flatMap { Selection.parseList($0) }
+            // Empty, it would select every name (no selection): refused, as `templater --allow`.
+            if names.isEmpty {
+                throw UsageError(
+                    "\(origin): '\(items.joined(separator: " "))' names no variable"
+                        + " (leave \(origin) out to select every name)")
+            }
             for name in names where !isValidName(name) {
                 throw UsageError("\(origin): '\(name)' is not a variable name")
             }
@@ -295,21 +301,14 @@ struct EntrypointOptions {
         }
     }
 
-    /// `auto` (or a true boolean), `all`, `off` (or a false boolean), or a list of names.
+    /// `auto` (or a true boolean), `all`, `off` (or a false boolean), or a list of names: the parser
+    /// `templater --file-env` shares (`FileSecrets(parsing:origin:)`).
     static func parseFileSecrets(_ value: String, origin: String) throws(UsageError) -> FileSecrets
     {
-        switch value.lowercased() {
-        case "auto", "1", "true", "yes", "on": return .auto
-        case "all": return .all
-        case "off", "none", "0", "false", "no": return .off
-        default:
-            let names = Selection.parseList(value).map {
-                $0.hasSuffix("_FILE") ? String($0.dropLast(5)) : $0
-            }
-            for name in names where !isValidName(name) {
-                throw UsageError("\(origin): '\(name)' is not a variable name")
-            }
-            return .only(Set(names))
+        do {
+            return try FileSecrets(parsing: value, origin: origin)
+        } catch {
+            throw UsageError(error.description)
         }
     }
 

@@ -59,6 +59,17 @@ public struct RawEnvironment: Sendable {
         return RawEnvironment(entries: entries)
     }
 
+    /// Each name's first value, as `getenv` finds it, byte for byte: what render mode substitutes
+    /// (a `String` would replace each byte that is not UTF-8 with U+FFFD).
+    public var firstValues: [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        for (name, value) in entries {
+            let key = String(decoding: name, as: UTF8.self)
+            if result[key] == nil { result[key] = value }
+        }
+        return result
+    }
+
     /// The value of the first entry named `name`, as `getenv` finds it; nil when there is none.
     public func value(of name: String) -> [UInt8]? {
         let key = Array(name.utf8)

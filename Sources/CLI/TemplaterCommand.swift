@@ -7,11 +7,17 @@ public enum TemplaterCommand {
 
     /// Runs `templater ARGS...` with the process environment and returns the exit code.
     public static func main(_ arguments: [String]) -> Int32 {
-        main(arguments, environment: ProcessEnvironment.current())
+        main(arguments, environment: RawEnvironment.current())
     }
 
     /// Runs `templater ARGS...` with `environment` and returns the exit code.
     public static func main(_ arguments: [String], environment: [String: String]) -> Int32 {
+        main(arguments, environment: RawEnvironment(environment))
+    }
+
+    /// Runs `templater ARGS...` with the environment byte for byte (values need not be UTF-8: render
+    /// mode substitutes them as they are) and returns the exit code.
+    public static func main(_ arguments: [String], environment: RawEnvironment) -> Int32 {
         guard let subcommand = arguments.first else {
             log.error("missing subcommand (render, check, vars, envsubst)")
             return ExitCode.usage
@@ -19,10 +25,10 @@ public enum TemplaterCommand {
         let rest = Array(arguments.dropFirst())
         do throws(CommandError) {
             switch subcommand {
-            case "render": return try render(rest, environment: environment)
-            case "check": return try check(rest, environment: environment)
+            case "render": return try render(rest, environment: environment.firstValues)
+            case "check": return try check(rest, environment: environment.firstValues)
             case "vars": return try vars(rest)
-            case "envsubst": return envsubstMain(rest, environment: RawEnvironment(environment))
+            case "envsubst": return envsubstMain(rest, environment: environment)
             case "-h", "--help", "help":
                 writeStandardOutput(help)
                 return ExitCode.success
@@ -41,7 +47,7 @@ public enum TemplaterCommand {
 
     // MARK: - Subcommands
 
-    private static func render(_ arguments: [String], environment: [String: String])
+    private static func render(_ arguments: [String], environment: [String: [UInt8]])
         throws(CommandError) -> Int32
     {
         var options = try Options.parse(arguments, command: "render")
@@ -50,14 +56,15 @@ public enum TemplaterCommand {
             return ExitCode.success
         }
         if options.inputs.isEmpty { options.inputs = ["-"] }
-        let variables = try options.variables(environment)
         let jobs = try options.jobs()
         let policy = try options.policy()
-        // SIGTERM/SIGINT stop the render at its next system call: the temporary files are removed,
-        // existing outputs stay as they were, and the exit code is 143/130 as if killed.
+        // SIGTERM/SIGINT stop the render at its next system call, and the reading of a FIFO env file
+        // or secret at once: the temporary files are removed, existing outputs stay as they were, and
+        // the exit code is 143/130 as if killed.
         try? SignalPipe.install([SIGTERM, SIGINT])
         SignalPipe.abortsBlockingCalls = true
         do {
+            let variables = try options.variables(environment)
             _ = try wrap { () throws(TemplaterError) in
                 try renderFiles(jobs, policy: policy, variables: variables, options: options.output)
             }
@@ -74,7 +81,7 @@ public enum TemplaterCommand {
         return ExitCode.success
     }
 
-    private static func check(_ arguments: [String], environment: [String: String])
+    private static func check(_ arguments: [String], environment: [String: [UInt8]])
         throws(CommandError) -> Int32
     {
         var options = try Options.parse(arguments, command: "check")
@@ -131,7 +138,7 @@ public enum TemplaterCommand {
     private static func report(_ error: CommandError) -> Int32 {
         switch error {
         case .usage(let usage):
-            log.error(usage.message)
+            log.error(Diagnostic.escapingControls(usage.message))
             StandardError.writeLine("Try 'templater --help' for more information.")
             return ExitCode.usage
         case .templater(let failure):
@@ -145,7 +152,7 @@ public enum TemplaterCommand {
                     }
                 }
             case .usage(let message):
-                log.error(message)
+                log.error(Diagnostic.escapingControls(message))
                 StandardError.writeLine("Try 'templater --help' for more information.")
             default:
                 log.error(failure.description)
@@ -175,7 +182,9 @@ public enum TemplaterCommand {
           --unset MODE          error (default), empty, or keep: what an unset variable does
           --no-empty            treat empty variables as unset
           --env-file F          read Docker Compose .env syntax (repeatable; the environment wins)
-          --file-env            X_FILE=path supplies X from the file (docker-library file_env)
+          --file-env[=WHICH]    X_FILE=path supplies X from the file (docker-library file_env):
+                                alone, names with PASSWORD, PASSWD, SECRET, TOKEN, KEY (not AWS_*);
+                                =all every X_FILE; =A,B only these; --no-file-env none (default)
           --suffix S            template suffix in directories, stripped from outputs (default .template)
           --mode OCTAL          mode of new output files
           --fail-fast           stop at the first error
@@ -225,7 +234,7 @@ extension TemplaterCommand {
         var unset = UnsetPolicy.error
         var noEmpty = false
         var envFiles: [String] = []
-        var fileEnv = false
+        var fileSecrets = FileSecrets.off
         var failFast = false
         var format = DiagnosticFormat.text
         var strict = false
@@ -270,7 +279,17 @@ extension TemplaterCommand {
             switch flag {
             case "-h", "--help": help = true
             case "-o", "--output": outputPath = try value()
-            case "--allow": allow += Selection.parseList(try value())
+            case "--allow":
+                let text = try value()
+                let names = Selection.parseList(text)
+                // An empty list would select nothing by its words, everything by the rule that no
+                // selection selects every name: refuse it rather than guess.
+                if names.isEmpty {
+                    throw UsageError(
+                        "--allow: '\(text)' names no variable (leave --allow out to select every name)"
+                    )
+                }
+                allow += names
             case "--allow-prefix": prefixes.append(try value())
             case "--allow-regex": regexes.append(try value())
             case "--defined-only":
@@ -290,8 +309,15 @@ extension TemplaterCommand {
                 noEmpty = true
             case "--env-file": envFiles.append(try value())
             case "--file-env":
+                // The entrypoint's forms and meaning: alone, secret-looking names; `=all`, `=LIST`.
+                do {
+                    fileSecrets = try FileSecrets(parsing: inline ?? "auto", origin: flag)
+                } catch {
+                    throw UsageError(error.description)
+                }
+            case "--no-file-env":
                 try noValue()
-                fileEnv = true
+                fileSecrets = .off
             case "--suffix": output.suffix = try value()
             case "--mode":
                 let text = try value()
@@ -330,9 +356,9 @@ extension TemplaterCommand {
                 failFast: failFast)
         }
 
-        func variables(_ environment: [String: String]) throws(CommandError) -> Variables {
+        func variables(_ environment: [String: [UInt8]]) throws(CommandError) -> Variables {
             try wrap { () throws(TemplaterError) in
-                try Variables(environment: environment, envFiles: envFiles, fileEnv: fileEnv)
+                try Variables(bytes: environment, envFiles: envFiles, fileSecrets: fileSecrets)
             }
         }
 

@@ -23,11 +23,11 @@ struct HookRunner {
     /// `hook.name` is what the lines and errors quote: the caller redacts it (`Log.redact(command:)`).
     func run(_ hook: Hook, environment: [String: String]) throws(EntrypointError) {
         if let signal = Interruption.check() { throw .interrupted(signal: signal) }
-        let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+        let lines = environmentLines(environment)
         var pid: pid_t = 0
         let failure = searchProgram(hook.arguments, environment: environment) { path, arguments in
             switch spawnProcess(
-                path, arguments: arguments, environment: environmentLines, newProcessGroup: true)
+                path, arguments: arguments, environment: lines, newProcessGroup: true)
             {
             case .success(let child):
                 pid = child

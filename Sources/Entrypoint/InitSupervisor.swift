@@ -22,11 +22,11 @@ public enum InitSupervisor {
         blockSignals(forwardedSignals + [SIGCHLD])
         if let signal = Interruption.check() { throw .interrupted(signal: signal) }
 
-        let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+        let lines = environmentLines(environment)
         var child: pid_t = 0
         let failure = searchProgram(command, environment: environment) { path, arguments in
             switch spawnProcess(
-                path, arguments: arguments, environment: environmentLines, newProcessGroup: true)
+                path, arguments: arguments, environment: lines, newProcessGroup: true)
             {
             case .success(let pid):
                 child = pid

@@ -104,6 +104,8 @@ public struct Startup {
             merged = try Variables(environment: environment, envFiles: configuration.envFiles)
                 .values
         } catch {
+            // A FIFO env file or secret waits for its writer until SIGTERM/SIGINT (`InputFile`).
+            try stopIfInterrupted()
             throw .templates(error)
         }
         var considered: [String: String] = [:]
@@ -121,6 +123,7 @@ public struct Startup {
         do {
             resolved = try resolveFileSecrets(considered)
         } catch {
+            try stopIfInterrupted()
             throw .templates(error)
         }
         resolved.environment.merge(passedOn) { current, _ in current }

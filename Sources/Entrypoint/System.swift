@@ -15,7 +15,7 @@ import Platform
 /// Returns the child's PID, or the `errno` of the failed spawn (glibc reports the child's `execve`
 /// errno through its `CLONE_VFORK` handshake, so ENOENT, EACCES and ENOEXEC arrive here).
 func spawnProcess(
-    _ path: String, arguments: [String], environment: [String], newProcessGroup: Bool,
+    _ path: String, arguments: [String], environment: [[UInt8]], newProcessGroup: Bool,
     output: Int32? = nil
 ) -> Result<pid_t, SystemError> {
     // A PATH candidate that does not exist is skipped without a spawn: each failed posix_spawn costs

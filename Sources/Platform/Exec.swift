@@ -46,11 +46,11 @@ public enum ExecStopped: Error, Equatable, Sendable {
 /// Returns only on failure: `ExecFailure` says whether nothing was found (exit 127) or something was
 /// found and not executable (exit 126).
 func execInPlace(_ command: [String], environment: [String: String]) -> ExecFailure {
-    let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+    let lines = environmentLines(environment)
     prepareSignalsForExec()
     fflush(nil)
     let failure = searchProgram(command, environment: environment) { path, arguments in
-        execute(path, arguments: arguments, environment: environmentLines)
+        execute(path, arguments: arguments, environment: lines)
     }
     // execve returns only on failure, so the search always ends with one.
     return failure
@@ -245,7 +245,7 @@ func prepareSignalsForExec() {
 }
 
 /// `execve(2)`; returns its errno (it returns only on failure).
-private func execute(_ path: String, arguments: [String], environment: [String]) -> Int32 {
+private func execute(_ path: String, arguments: [String], environment: [[UInt8]]) -> Int32 {
     withCStringArray(arguments) { argv in
         withCStringArray(environment) { envp in
             _ = execve(path, argv, envp)

@@ -11,8 +11,11 @@ public struct EnvFile: Sendable {
     public struct Entry: Equatable, Sendable {
         /// The variable's name.
         public var name: String
-        /// The value after unquoting and escapes (not yet interpolated).
-        public var value: String
+        /// The value after unquoting and escapes (not yet interpolated), as bytes: render mode
+        /// substitutes them as they are, UTF-8 or not.
+        public var bytes: [UInt8]
+        /// The value as text (each byte that is not UTF-8 replaced with U+FFFD).
+        public var value: String { String(decoding: bytes, as: UTF8.self) }
         /// Whether Compose would interpolate the value (unquoted or double-quoted).
         public var interpolated: Bool
         /// Where the value starts.
@@ -24,15 +27,10 @@ public struct EnvFile: Sendable {
     /// The file's path, for messages.
     public let path: String
 
-    /// Reads and parses the file at `path`.
+    /// Reads and parses the file at `path`, at most `InputFile.sizeLimit` bytes (errors name it as
+    /// `PATH (--env-file)`).
     public init(path: String) throws(TemplaterError) {
-        let bytes: [UInt8]
-        do {
-            bytes = try readWholeFile(path)
-        } catch {
-            throw .input(path: path, error)
-        }
-        try self.init(bytes: bytes, path: path)
+        try self.init(bytes: InputFile.read(path, label: "--env-file"), path: path)
     }
 
     /// Parses `bytes`; `path` names them in diagnostics.
@@ -97,13 +95,13 @@ private struct EnvFileScanner {
             let (value, interpolated) = try self.value()
             result.append(
                 EnvFile.Entry(
-                    name: name, value: value, interpolated: interpolated, position: position))
+                    name: name, bytes: value, interpolated: interpolated, position: position))
         }
         return result
     }
 
     /// The value after `=`, up to the end of its line (or closing quote).
-    private mutating func value() throws(TemplaterError) -> (String, Bool) {
+    private mutating func value() throws(TemplaterError) -> ([UInt8], Bool) {
         switch peek() {
         case 0x27:  // '
             let value = try quoted(by: 0x27) { (scanner) throws(TemplaterError) -> [UInt8] in
@@ -143,14 +141,14 @@ private struct EnvFileScanner {
                 if byte != 0x20 && byte != 0x09 && byte != 0x0D { end = index }
             }
             skip { $0 != 0x0A }
-            return (String(decoding: bytes[start..<end], as: UTF8.self), true)
+            return (Array(bytes[start..<end]), true)
         }
     }
 
     /// A quoted value; `escape` handles what follows a backslash.
     private mutating func quoted(
         by quote: UInt8, escape: (inout EnvFileScanner) throws(TemplaterError) -> [UInt8]
-    ) throws(TemplaterError) -> String {
+    ) throws(TemplaterError) -> [UInt8] {
         let open = position(at: index)
         index += 1
         var value: [UInt8] = []
@@ -163,7 +161,7 @@ private struct EnvFileScanner {
                     throw error("unexpected text after the closing quote", at: index)
                 }
                 skip { $0 != 0x0A }
-                return String(decoding: value, as: UTF8.self)
+                return value
             }
             if byte == 0x0A {
                 line += 1

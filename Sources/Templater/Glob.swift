@@ -1,12 +1,21 @@
-/// A bash glob pattern (`*`, `?`, `[...]` with `!`/`^`, ranges and `[:class:]`), matched on Unicode
-/// scalars, as bash matches in a UTF-8 locale.
+import Platform
+
+/// A bash glob pattern (`*`, `?`, `[...]` with `!`/`^`, ranges and `[:class:]`), matched on
+/// characters (`CharacterUnits`), as bash matches in a UTF-8 locale, or byte by byte when the pattern
+/// is not valid UTF-8 (`bytewise`; the value is then split into bytes too).
 ///
 /// Matching simulates the pattern as a small automaton, so finding every end of a match from one start
-/// costs O(length × pattern) and never backtracks exponentially.
+/// costs O(length × pattern) and never backtracks. A search for matches anywhere in a value (`/`, `//`)
+/// first marks, in one backward pass, every position where a match starts, and runs the automaton only
+/// from those: the whole search is O(length × pattern) where trying every start would be quadratic
+/// (`${A//a*b/X}` on 100k characters: 90 s before, milliseconds now, as in bash).
+///
+/// The long loops give up when SIGTERM or SIGINT arrived during a render (`interruptPending`); the
+/// renderer then stops with that signal.
 struct Glob {
-    /// One pattern element; each matches one scalar, except `star`.
+    /// One pattern element; each matches one unit, except `star`.
     enum Element {
-        case scalar(Unicode.Scalar)
+        case unit(UInt32)
         case any
         case star
         case set(negated: Bool, items: [SetItem])
@@ -14,12 +23,14 @@ struct Glob {
 
     /// A member of a bracket expression.
     enum SetItem {
-        case scalar(Unicode.Scalar)
-        case range(Unicode.Scalar, Unicode.Scalar)
+        case unit(UInt32)
+        case range(UInt32, UInt32)
         case named(String)
     }
 
     private(set) var elements: [Element]
+    /// Whether the pattern is matched byte by byte (it is not valid UTF-8).
+    private(set) var bytewise = false
     /// Whether the pattern ends with an active backslash that escapes nothing. It matches a backslash
     /// (`${V#$P}` with `P='a\'` removes `a\`), but bash's `${V/p/r}` then never matches.
     private(set) var endsWithLoneBackslash: Bool
@@ -60,43 +71,55 @@ struct Glob {
             }
     }
 
-    /// Compiles a pattern given as scalars, each flagged literal (escaped, or from `$$`) or not.
+    /// Compiles a pattern text (decoded as characters, or byte by byte when it is not valid UTF-8).
+    init(_ text: PatternText) {
+        let (units, bytewise) = text.units()
+        self.init(units)
+        self.bytewise = bytewise
+    }
+
+    /// The units of `value` as this pattern matches them.
+    func units(of value: [UInt8]) -> CharacterUnits.Decoded {
+        bytewise ? CharacterUnits.bytewise(value) : CharacterUnits.decode(value)
+    }
+
+    /// Compiles a pattern given as units, each flagged literal (escaped, or from `$$`) or not.
     ///
     /// An active backslash (from a nested value: `${V#$P}` with `P='\*'`) escapes the next scalar, as
     /// in bash's patterns (`\*` is a star, `\\` a backslash, inside brackets too); a trailing one
     /// stands for itself. Found by the bash differential fuzzer.
-    init(_ pattern: [(scalar: Unicode.Scalar, literal: Bool)]) {
+    init(_ pattern: [(unit: UInt32, literal: Bool)]) {
         let (pattern, endsWithLoneBackslash) = Glob.resolvingEscapes(pattern)
         self.endsWithLoneBackslash = endsWithLoneBackslash
         var elements: [Element] = []
         var index = 0
         while index < pattern.count {
-            let (scalar, literal) = pattern[index]
+            let (unit, literal) = pattern[index]
             index += 1
             if literal {
-                elements.append(.scalar(scalar))
+                elements.append(.unit(unit))
                 continue
             }
-            switch scalar {
-            case "*":
+            switch unit {
+            case starUnit:
                 if case .star = elements.last {} else { elements.append(.star) }
-            case "?":
+            case questionUnit:
                 elements.append(.any)
-            case "[":
+            case openBracket:
                 if let (set, next) = Glob.bracket(pattern, from: index) {
                     elements.append(set)
                     if index + 1 < next && !pattern[index].literal
-                        && (pattern[index].scalar == "!" || pattern[index].scalar == "^")
-                        && pattern[index + 1].scalar == "]" && !pattern[index + 1].literal
+                        && (pattern[index].unit == bang || pattern[index].unit == caret)
+                        && pattern[index + 1].unit == closeBracket && !pattern[index + 1].literal
                     {
                         hasNegatedSetOpeningWithBracket = true
                     }
                     index = next
                 } else {
-                    elements.append(.scalar("["))
+                    elements.append(.unit(openBracket))
                 }
             default:
-                elements.append(.scalar(scalar))
+                elements.append(.unit(unit))
             }
         }
         self.elements = elements
@@ -108,42 +131,43 @@ struct Glob {
     /// bash keeps an escaped scalar of the template behind a quoting byte (CTLESC, 0x01), and a value's
     /// backslash right before it escapes that byte instead: `${A}\a` with `A='\'` is a literal U+0001
     /// followed by an active `a`, which matches no ordinary text (`${A}\*` is U+0001 then a star).
-    private static func resolvingEscapes(_ pattern: [(scalar: Unicode.Scalar, literal: Bool)])
-        -> (pattern: [(scalar: Unicode.Scalar, literal: Bool)], endsWithLoneBackslash: Bool)
+    private static func resolvingEscapes(_ pattern: [(unit: UInt32, literal: Bool)])
+        -> (pattern: [(unit: UInt32, literal: Bool)], endsWithLoneBackslash: Bool)
     {
-        guard pattern.contains(where: { $0.scalar == "\\" && !$0.literal }) else {
+        guard pattern.contains(where: { $0.unit == backslash && !$0.literal }) else {
             return (pattern, false)
         }
         var source = pattern
-        var result: [(scalar: Unicode.Scalar, literal: Bool)] = []
+        var result: [(unit: UInt32, literal: Bool)] = []
         var index = 0
         while index < source.count {
-            let (scalar, literal) = source[index]
-            guard scalar == "\\" && !literal else {
-                result.append((scalar, literal))
+            let (unit, literal) = source[index]
+            guard unit == backslash && !literal else {
+                result.append((unit, literal))
                 index += 1
                 continue
             }
             guard index + 1 < source.count else {
                 // A trailing backslash matches itself.
-                result.append(("\\", true))
+                result.append((backslash, true))
                 return (result, true)
             }
             if source[index + 1].literal {
-                result.append(("\u{1}", true))
+                result.append((1, true))
                 source[index + 1].literal = false
                 index += 1
             } else {
-                result.append((source[index + 1].scalar, true))
+                result.append((source[index + 1].unit, true))
                 index += 2
             }
         }
         return (result, false)
     }
 
-    private init(elements: [Element], endsWithLoneBackslash: Bool) {
+    private init(elements: [Element], endsWithLoneBackslash: Bool, bytewise: Bool) {
         self.elements = elements
         self.endsWithLoneBackslash = endsWithLoneBackslash
+        self.bytewise = bytewise
     }
 
     /// Whether the pattern is empty.
@@ -151,17 +175,19 @@ struct Glob {
 
     /// The pattern that matches the reversed strings: to find suffixes as prefixes of the reversed text.
     var reversed: Glob {
-        Glob(elements: elements.reversed(), endsWithLoneBackslash: endsWithLoneBackslash)
+        Glob(
+            elements: elements.reversed(), endsWithLoneBackslash: endsWithLoneBackslash,
+            bytewise: bytewise)
     }
 
     /// Parses a bracket expression after its `[`; nil when there is no closing `]` (then `[` is literal).
     private static func bracket(
-        _ pattern: [(scalar: Unicode.Scalar, literal: Bool)], from start: Int
+        _ pattern: [(unit: UInt32, literal: Bool)], from start: Int
     ) -> (Element, Int)? {
         var index = start
         var negated = false
         if index < pattern.count && !pattern[index].literal
-            && (pattern[index].scalar == "!" || pattern[index].scalar == "^")
+            && (pattern[index].unit == bang || pattern[index].unit == caret)
         {
             negated = true
             index += 1
@@ -169,38 +195,38 @@ struct Glob {
         var items: [SetItem] = []
         var first = true
         while index < pattern.count {
-            let (scalar, literal) = pattern[index]
-            if scalar == "]" && !literal && !first {
+            let (unit, literal) = pattern[index]
+            if unit == closeBracket && !literal && !first {
                 return (.set(negated: negated, items: items), index + 1)
             }
             first = false
-            if scalar == "[" && !literal && index + 1 < pattern.count
-                && pattern[index + 1].scalar == ":"
+            if unit == openBracket && !literal && index + 1 < pattern.count
+                && pattern[index + 1].unit == colon
             {
                 // [:class:]
                 var end = index + 2
-                var name = ""
+                var name: [UInt8] = []
                 while end + 1 < pattern.count
-                    && !(pattern[end].scalar == ":" && pattern[end + 1].scalar == "]")
+                    && !(pattern[end].unit == colon && pattern[end + 1].unit == closeBracket)
                 {
-                    name.unicodeScalars.append(pattern[end].scalar)
+                    CharacterUnits.append(pattern[end].unit, to: &name)
                     end += 1
                 }
                 if end + 1 < pattern.count {
-                    items.append(.named(name))
+                    items.append(.named(String(decoding: name, as: UTF8.self)))
                     index = end + 2
                     continue
                 }
             }
-            if index + 2 < pattern.count && pattern[index + 1].scalar == "-"
+            if index + 2 < pattern.count && pattern[index + 1].unit == hyphen
                 && !pattern[index + 1].literal
-                && !(pattern[index + 2].scalar == "]" && !pattern[index + 2].literal)
+                && !(pattern[index + 2].unit == closeBracket && !pattern[index + 2].literal)
             {
-                items.append(.range(scalar, pattern[index + 2].scalar))
+                items.append(.range(unit, pattern[index + 2].unit))
                 index += 3
                 continue
             }
-            items.append(.scalar(scalar))
+            items.append(.unit(unit))
             index += 1
         }
         return nil
@@ -209,7 +235,7 @@ struct Glob {
     // MARK: - Matching
 
     /// Whether the whole of `text` matches.
-    func matches(_ text: ArraySlice<Unicode.Scalar>) -> Bool {
+    func matches(_ text: ArraySlice<UInt32>) -> Bool {
         var result = false
         forEachMatchEnd(in: text, from: text.startIndex) { end in
             if end == text.endIndex { result = true }
@@ -218,35 +244,76 @@ struct Glob {
         return result
     }
 
-    /// The shortest and the longest `end` such that `text[start..<end]` matches; nil when none does.
-    func matchEnds(in text: ArraySlice<Unicode.Scalar>, from start: Int) -> (
-        shortest: Int, longest: Int
-    )? {
+    /// The shortest `end` such that `text[start..<end]` matches; nil when none does.
+    func shortestEnd(in text: ArraySlice<UInt32>, from start: Int) -> Int? {
         var shortest: Int?
-        var longest = start
         forEachMatchEnd(in: text, from: start) { end in
-            if shortest == nil { shortest = end }
+            shortest = end
+            return false
+        }
+        return shortest
+    }
+
+    /// The longest `end` such that `text[start..<end]` matches; nil when none does.
+    func longestEnd(in text: ArraySlice<UInt32>, from start: Int) -> Int? {
+        var longest: Int?
+        forEachMatchEnd(in: text, from: start) { end in
             longest = end
             return true
         }
-        return shortest.map { ($0, longest) }
+        return longest
+    }
+
+    /// `starts[i]` tells whether some `text[i..<end]` matches: one pass of the reversed pattern's
+    /// automaton from the end of `text` to its start, entered afresh at every position.
+    ///
+    /// A search that tries the automaton from every start costs O(length²) when a star keeps it alive
+    /// to the end; from the marked starts only, the longest match of a pattern with a star reaches past
+    /// every later start (its star absorbs them), so the search runs the automaton over the text once.
+    func matchStarts(in text: [UInt32]) -> [Bool] {
+        var starts = [Bool](repeating: false, count: text.count + 1)
+        let pattern = reversed.elements
+        let count = pattern.count
+        var active = [Bool](repeating: false, count: count + 1)
+        var next = active
+        var position = text.count
+        while true {
+            active[0] = true
+            Glob.closeOverStars(pattern, &active)
+            starts[position] = active[count]
+            if position == 0 { break }
+            if position & 0xFF == 0 && interruptPending() { break }
+            position -= 1
+            let unit = text[position]
+            for state in 0..<count where active[state] {
+                switch pattern[state] {
+                case .star: next[state] = true
+                case let element:
+                    if Glob.element(element, matches: unit) { next[state + 1] = true }
+                }
+            }
+            swap(&active, &next)
+            for state in 0...count { next[state] = false }
+        }
+        return starts
     }
 
     /// Calls `body` with every `end` (ascending) at which `text[start..<end]` matches the whole pattern,
     /// until it returns false or no match can follow.
     private func forEachMatchEnd(
-        in text: ArraySlice<Unicode.Scalar>, from start: Int, _ body: (Int) -> Bool
+        in text: ArraySlice<UInt32>, from start: Int, _ body: (Int) -> Bool
     ) {
         let count = elements.count
         var active = [Bool](repeating: false, count: count + 1)
         var next = active
         active[0] = true
-        closeOverStars(&active)
+        Glob.closeOverStars(elements, &active)
         var position = start
         while true {
             if active[count] && !body(position) { return }
             if position == text.endIndex { return }
-            let scalar = text[position]
+            if position & 0xFF == 0 && interruptPending() { return }
+            let unit = text[position]
             var any = false
             for state in 0..<count where active[state] {
                 switch elements[state] {
@@ -254,14 +321,14 @@ struct Glob {
                     next[state] = true
                     any = true
                 case let element:
-                    if Glob.element(element, matches: scalar) {
+                    if Glob.element(element, matches: unit) {
                         next[state + 1] = true
                         any = true
                     }
                 }
             }
             if !any { return }
-            closeOverStars(&next)
+            Glob.closeOverStars(elements, &next)
             swap(&active, &next)
             for state in 0...count { next[state] = false }
             position += 1
@@ -269,20 +336,20 @@ struct Glob {
     }
 
     /// A star can match nothing: the state after it is active whenever the star's is.
-    private func closeOverStars(_ states: inout [Bool]) {
+    private static func closeOverStars(_ elements: [Element], _ states: inout [Bool]) {
         for state in 0..<elements.count where states[state] {
             if case .star = elements[state] { states[state + 1] = true }
         }
     }
 
-    private static func element(_ element: Element, matches scalar: Unicode.Scalar) -> Bool {
+    private static func element(_ element: Element, matches unit: UInt32) -> Bool {
         switch element {
-        case .scalar(let expected): return expected == scalar
+        case .unit(let expected): return expected == unit
         case .any: return true
         case .star: return true
         case .set(let negated, let items):
             var found = false
-            for item in items where itemMatches(item, scalar) {
+            for item in items where itemMatches(item, unit) {
                 found = true
                 break
             }
@@ -290,12 +357,13 @@ struct Glob {
         }
     }
 
-    private static func itemMatches(_ item: SetItem, _ scalar: Unicode.Scalar) -> Bool {
+    private static func itemMatches(_ item: SetItem, _ unit: UInt32) -> Bool {
         switch item {
-        case .scalar(let expected): return expected == scalar
-        case .range(let low, let high):
-            return low.value <= scalar.value && scalar.value <= high.value
-        case .named(let name): return characterClass(name, contains: scalar)
+        case .unit(let expected): return expected == unit
+        case .range(let low, let high): return low <= unit && unit <= high
+        case .named(let name):
+            guard let scalar = CharacterUnits.scalar(unit) else { return false }
+            return characterClass(name, contains: scalar)
         }
     }
 
@@ -331,4 +399,24 @@ struct Glob {
         default: return false
         }
     }
+}
+
+// MARK: - Pattern characters
+
+private let starUnit = UInt32(UInt8(ascii: "*"))
+private let questionUnit = UInt32(UInt8(ascii: "?"))
+private let openBracket = UInt32(UInt8(ascii: "["))
+private let closeBracket = UInt32(UInt8(ascii: "]"))
+private let bang = UInt32(UInt8(ascii: "!"))
+private let caret = UInt32(UInt8(ascii: "^"))
+private let colon = UInt32(UInt8(ascii: ":"))
+private let hyphen = UInt32(UInt8(ascii: "-"))
+private let backslash = UInt32(UInt8(ascii: "\\"))
+
+/// Whether SIGTERM or SIGINT arrived while a render was running (`SignalPipe.abortsBlockingCalls`):
+/// the long loops of matching and substitution look every 256 characters, so that a signal
+/// ends a render within the 100 ms the README promises.
+@inline(__always)
+func interruptPending() -> Bool {
+    SignalPipe.abortsBlockingCalls && SignalPipe.abortSignal != nil
 }

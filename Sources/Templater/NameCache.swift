@@ -79,7 +79,7 @@ final class NameCache {
     /// its slot.
     @discardableResult
     func insert(
-        _ name: UnsafeRawBufferPointer, hash: UInt64, _ resolution: Resolution, value: String
+        _ name: UnsafeRawBufferPointer, hash: UInt64, _ resolution: Resolution, value: [UInt8]
     ) -> Int {
         if (count + 1) * 4 > slots.count * 3 { grow() }
         var slot = Slot(hash: hash, nameOffset: names.count, nameCount: name.count)
@@ -89,7 +89,7 @@ final class NameCache {
         case .value(let secret):
             slot.kind = secret ? 2 : 1
             slot.valueOffset = values.count
-            withUTF8Bytes(value) { values.append($0) }
+            value.withUnsafeBytes { values.append($0) }
             slot.valueCount = values.count - slot.valueOffset
         case .unset: slot.kind = 3
         }

@@ -17,11 +17,18 @@ import Platform
 /// ones removed, and the error says whether that worked: ``TemplaterError/commitFailed(path:_:restored:unrestored:)``.
 ///
 /// **Then** `rollback()` puts every previous file back byte-identical (content, mode, owner: the
-/// very same inode), removes the outputs that did not exist before and the directories the
-/// transaction created; or `finish()` drops the files kept aside. Before the commit, `rollback()`
-/// discards the staged files instead. Until one of them is called the old files stay on disk under
-/// their hidden names (`.NAME.old-…`, which `*.conf`-style includes do not match); a transaction that
-/// goes away uncommitted discards itself, and one committed and never finished finishes.
+/// very same inode, times included; a copy kept aside has the same bytes, mode and owner), removes
+/// the outputs that did not exist before and the directories the transaction created; or
+/// `finish()` drops the files kept aside. Before the commit, `rollback()` discards the staged files
+/// instead. A second `rollback()` or `finish()` does nothing. Until one of them is called the old
+/// files stay on disk under their hidden names (`.NAME.old-PID-N`, which `*.conf`-style includes do
+/// not match); a transaction that goes away uncommitted discards itself, and one committed and never
+/// finished finishes. (Only a SIGKILL in between leaves hidden files behind: temporaries
+/// `.NAME.XXXXXX` and kept-aside `.NAME.old-PID-N`, each a whole file.)
+///
+/// Errors: `stage` and `seal` throw `.output` / `.outputRefused` (73) or `.usage` (64, two outputs
+/// that are one file) and replace nothing; `commit` throws `.commitFailed` (73) after putting back
+/// what it had replaced; `rollback` throws `.restoreFailed` (73) naming what it could not put back.
 ///
 /// ```swift
 /// let prepared = try prepareRender(jobs, policy: policy, variables: variables,

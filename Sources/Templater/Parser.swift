@@ -29,10 +29,20 @@ extension SyntaxError {
 ///
 /// Inside `${...}`, a backslash makes the next character literal (`\}`, `\$`, `\/`, `\*`, `\\`), `$$` is a
 /// literal `$`, and quotes are ordinary characters (a template is not a shell command).
+///
+/// References nest at most `maximumDepth` deep: parsing, rendering and freeing a syntax tree recurse
+/// once per level, and a template of ten thousand nested `${A:-` would otherwise overflow the stack.
 public struct Parser {
+    /// How deep references may nest (`${A:-${B:-x}}` is two): far beyond any real config. Rendering
+    /// 64 levels runs in a 512 KiB stack in a debug build (`ulimit -s 512`; it fails at 256 KiB), well
+    /// inside the main thread's 8 MiB.
+    public static let maximumDepth = 64
+
     private let bytes: [UInt8]
     private var index = 0
     private let start: Position
+    /// How many references enclose the one being parsed.
+    private var depth = 0
 
     /// Parses a braced reference: `text` runs from `$` to the matching `}`; `position` is the `$`'s.
     public static func parseBraced(_ text: [UInt8], at position: Position) throws(SyntaxError)
@@ -52,6 +62,13 @@ public struct Parser {
     /// A reference at `index` (which is at a `$` followed by `{` or a name).
     private mutating func reference() throws(SyntaxError) -> Reference {
         let begin = index
+        if depth >= Parser.maximumDepth {
+            throw SyntaxError(
+                "references nested more than \(Parser.maximumDepth) deep", at: position(at: begin),
+                notes: ["render in steps, or set the inner value in the environment"])
+        }
+        depth += 1
+        defer { depth -= 1 }
         index += 1  // `$`
         if peek() != 0x7B {
             let name = self.name()
@@ -142,7 +159,7 @@ public struct Parser {
             // bash: in `${N///r}` the pattern is `/` (after `//`, a leading `/` belongs to the pattern).
             let leadingSlash = mode == .all && take(0x2F)
             var pattern = try word(until: [0x2F], begin: begin)
-            if leadingSlash { pattern.parts.insert(.text("/"), at: 0) }
+            if leadingSlash { pattern.parts.insert(.text([0x2F]), at: 0) }
             if bytes[index - 1] == 0x7D {
                 return .replace(pattern, with: nil, mode: mode)
             }
@@ -218,13 +235,13 @@ public struct Parser {
         var literal: [UInt8] = []
         func flushText() {
             if !text.isEmpty {
-                parts.append(.text(String(decoding: text, as: UTF8.self)))
+                parts.append(.text(text))
                 text.removeAll()
             }
         }
         func flushLiteral() {
             if !literal.isEmpty {
-                parts.append(.literal(String(decoding: literal, as: UTF8.self)))
+                parts.append(.literal(literal))
                 literal.removeAll()
             }
         }

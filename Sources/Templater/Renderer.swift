@@ -6,7 +6,17 @@ import Platform
 /// through a per-name cache; references with operators are parsed and expanded with bash's semantics.
 /// Problems are collected as diagnostics (all of them, unless the policy says fail fast); after the first
 /// error nothing more is written, since the output will be thrown away.
+///
+/// Values are bytes throughout: `${N}` copies the value's bytes exactly, valid UTF-8 or not, and the
+/// operators decode characters only where they need them (`CharacterUnits`). No reference may expand
+/// to more than `maximumExpansion` bytes (`${A//?/${A//?/$A}}` grows as the cube of `A`): the error is
+/// located at the reference. SIGTERM and SIGINT end a render between references and inside the long
+/// loops of matching and substitution (thrown as an interrupted read, `EINTR`).
 public struct Renderer {
+    /// The most bytes one reference may expand to: 16 MiB, far beyond any config value, and small
+    /// enough that a render cannot exhaust memory.
+    public static let maximumExpansion = 16 << 20
+
     /// The rendering choices.
     public let policy: RenderPolicy
     /// The values, including assignments made by `${N:=w}`.
@@ -38,6 +48,8 @@ public struct Renderer {
     public var shouldStop: Bool { policy.failFast && errorCount > 0 }
 
     private var errorCount = 0
+    /// A reference expanded past `maximumExpansion`: nothing more is expanded.
+    private var overflowed = false
 
     // MARK: - Templates
 
@@ -66,6 +78,9 @@ public struct Renderer {
                 try emit(token, lexer: &lexer, to: output)
             } catch {
                 throw .output(path: output.name, error)
+            }
+            if interruptPending() {
+                throw .input(path: input.name, SystemError(errno: EINTR, operation: "render"))
             }
         }
     }
@@ -108,7 +123,7 @@ public struct Renderer {
             if errorCount == 0 {
                 switch expansion {
                 case .text(let value): try output.write(value)
-                case .quoted(let scalars): try output.write(Self.string(scalars))
+                case .quoted(let text): try output.write(text.bytes)
                 case .verbatim: try output.write(text)
                 case .failed: break
                 }
@@ -118,12 +133,20 @@ public struct Renderer {
         }
     }
 
-    /// Renders `text` (an env-file value, a test case) and returns the result; problems go to
+    /// Renders `text` (a test case) and returns the result, invalid UTF-8 repaired; problems go to
     /// `diagnostics` with positions offset from `origin` in `path`.
     public mutating func renderString(_ text: String, path: String, origin: Position = .start)
         -> String
     {
-        let input = ByteInput(bytes: Array(text.utf8), name: path)
+        String(decoding: renderBytes(Array(text.utf8), path: path, origin: origin), as: UTF8.self)
+    }
+
+    /// Renders `text` (an env-file value, a test case) and returns the bytes; problems go to
+    /// `diagnostics` with positions offset from `origin` in `path`.
+    public mutating func renderBytes(_ text: [UInt8], path: String, origin: Position = .start)
+        -> [UInt8]
+    {
+        let input = ByteInput(bytes: text, name: path)
         let collector = ByteCollector()
         var lexer = Lexer(input)
         self.path = path
@@ -155,7 +178,7 @@ public struct Renderer {
                 report(.unterminated(at: shifted(lexer.position(at: offset), by: origin)))
             }
         }
-        return String(decoding: collector.bytes, as: UTF8.self)
+        return collector.bytes
     }
 
     private func shifted(_ position: Position, by origin: Position) -> Position {
@@ -281,10 +304,10 @@ public struct Renderer {
         if let slot = cache.find(name, hash: hash) { return slot }
         let nameString = String(decoding: name, as: UTF8.self)
         let value = variables[nameString]
-        return cache.insert(name, hash: hash, resolve(nameString, value: value), value: value ?? "")
+        return cache.insert(name, hash: hash, resolve(nameString, value: value), value: value ?? [])
     }
 
-    private func resolve(_ name: String, value: String?) -> Resolution {
+    private func resolve(_ name: String, value: [UInt8]?) -> Resolution {
         guard policy.selection.selects(name, isDefined: value != nil) else { return .notSelected }
         guard let value, !(policy.treatEmptyAsUnset && value.isEmpty) else { return .unset }
         return .value(secret: variables.isSecret(name))
@@ -294,21 +317,22 @@ public struct Renderer {
 
     /// The result of expanding one reference.
     enum Expansion {
-        /// Substitute this text.
-        case text(String)
+        /// Substitute these bytes.
+        case text([UInt8])
         /// Copy the reference as written (not selected, or unset under `keep`).
         case verbatim
         /// An error was reported; substitute nothing.
         case failed
         /// A default or alternative word inside a pattern or replacement, its escaped scalars still
         /// literal (bash keeps a nested word's quoting there: `${V/x/${A+\&}}` inserts an `&`).
-        case quoted([(scalar: Unicode.Scalar, literal: Bool)])
+        case quoted(PatternText)
     }
 
     /// Expands `reference` with bash's semantics; `keepingQuotes` (inside a pattern or a replacement)
     /// returns a default or alternative word as `.quoted`.
     mutating func expand(_ reference: Reference, keepingQuotes: Bool = false) -> Expansion {
         if policy.bracesOnly && !reference.braced { return .verbatim }
+        if overflowed { return .failed }
         let name = reference.name
         let raw = variables[name]
         let selected = policy.selection.selects(name, isDefined: raw != nil)
@@ -328,13 +352,13 @@ public struct Renderer {
 
         switch reference.operation {
         case .useDefault(let word, let colon):
-            if present(colon: colon) { return secretAware(name, value ?? "") }
+            if present(colon: colon) { return secretAware(name, value ?? []) }
             // The default of a secret (`${DB_PASSWORD:-changeme}`) is a secret too.
             return wordExpansion(word, secretOf: name, keepingQuotes: keepingQuotes)
         case .assignDefault(let word, let colon):
-            if present(colon: colon) { return secretAware(name, value ?? "") }
+            if present(colon: colon) { return secretAware(name, value ?? []) }
             let secretsBefore = substitutedSecrets
-            let assigned = evaluate(word)
+            guard let assigned = bounded(evaluate(word), reference) else { return .failed }
             // A value built from a secret (`${DSN:=pg://app:${DB_PASSWORD}@db}`) stays secret for
             // the rest of the render: a later `${X:?... $DSN}` message must not show it.
             if substitutedSecrets > secretsBefore { variables.markSecret(name) }
@@ -342,16 +366,16 @@ public struct Renderer {
             cache.removeAll()
             return secretAware(name, assigned)
         case .errorIfUnset(let word, let colon):
-            if present(colon: colon) { return secretAware(name, value ?? "") }
+            if present(colon: colon) { return secretAware(name, value ?? []) }
             let message =
                 word.isEmpty
                 ? (colon ? "parameter null or not set" : "parameter not set")
-                : evaluate(word, redacting: true)
+                : String(decoding: evaluate(word, redacting: true), as: UTF8.self)
             append(
                 Diagnostic(.error, at: location(reference.position), "\(name): \(message)"))
             return .failed
         case .alternative(let word, let colon):
-            guard present(colon: colon) else { return .text("") }
+            guard present(colon: colon) else { return .text([]) }
             return wordExpansion(word, secretOf: nil, keepingQuotes: keepingQuotes)
         default:
             break
@@ -368,10 +392,10 @@ public struct Renderer {
                 // bash substitutes nothing at all for `${UNSET/p/r}`, even where `${EMPTY/#/r}` gives `r`.
                 // Nor does it check `${UNSET:0:-1}`'s negative length.
                 switch reference.operation {
-                case .replace, .substring: return .text("")
+                case .replace, .substring: return .text([])
                 default: break
                 }
-                return operate(reference, on: "")
+                return operate(reference, on: [])
             }
         }
         return operate(reference, on: value)
@@ -386,29 +410,26 @@ public struct Renderer {
             let text = evaluate(word)
             return name.map { secretAware($0, text) } ?? .text(text)
         }
-        let scalars = evaluatePattern(word)
-        if let name, !scalars.isEmpty && variables.isSecret(name) { substitutedSecrets += 1 }
-        return .quoted(scalars)
+        let pattern = evaluatePattern(word)
+        if let name, !pattern.isEmpty && variables.isSecret(name) { substitutedSecrets += 1 }
+        return .quoted(pattern)
     }
 
     /// `text` substituted for `name`, counted in `substitutedSecrets` when `name` is secret.
-    private mutating func secretAware(_ name: String, _ text: String) -> Expansion {
+    private mutating func secretAware(_ name: String, _ text: [UInt8]) -> Expansion {
         if !text.isEmpty && variables.isSecret(name) { substitutedSecrets += 1 }
         return .text(text)
     }
 
     /// Applies a value operation (everything but the set/unset tests) to `value`.
-    private mutating func operate(_ reference: Reference, on value: String) -> Expansion {
+    private mutating func operate(_ reference: Reference, on value: [UInt8]) -> Expansion {
         switch reference.operation {
         case .value, .useDefault, .assignDefault, .errorIfUnset, .alternative:
             return .text(value)
         case .length:
-            return .text(String(value.unicodeScalars.count))
+            return .text(Array(String(CharacterUnits.count(value)).utf8))
         case .substring(let offset, let length):
-            let scalars = Array(value.unicodeScalars)
-            guard
-                let range = StringOperations.substringRange(
-                    count: scalars.count, offset: offset, length: length)
+            guard let text = StringOperations.substring(value, offset: offset, length: length)
             else {
                 append(
                     Diagnostic(
@@ -417,7 +438,7 @@ public struct Renderer {
                         notes: ["the length \(length ?? 0) ends before the offset \(offset)"]))
                 return .failed
             }
-            return .text(StringOperations.string(scalars[range]))
+            return .text(text)
         case .changeCase(let change, let pattern):
             // A pattern that expands to nothing selects every character, as no pattern does (bash).
             let glob = pattern.map { Glob(evaluatePattern($0)) }.flatMap { $0.isEmpty ? nil : $0 }
@@ -432,27 +453,37 @@ public struct Renderer {
                     value, Glob(evaluatePattern(pattern)), longest: longest))
         case .replace(let pattern, let replacement, let mode):
             let glob = Glob(evaluatePattern(pattern))
-            let pieces = replacement.map { evaluatePattern($0) } ?? []
-            return .text(StringOperations.replace(value, glob, with: pieces, mode: mode))
+            let pieces = replacement.map { evaluatePattern($0) } ?? PatternText()
+            guard !overflowed,
+                let replaced = StringOperations.replace(
+                    value, glob, with: pieces, mode: mode, limit: Renderer.maximumExpansion),
+                let text = bounded(replaced, reference)
+            else {
+                if !overflowed { reportOverflow(reference) }
+                return .failed
+            }
+            return .text(text)
         }
     }
 
-    /// A word's text (a default, an alternative, a `:?` message).
-    private mutating func evaluate(_ word: Word, redacting: Bool = false) -> String {
-        var result = ""
+    /// A word's text (a default, an alternative, a `:?` message). Stops growing past
+    /// `maximumExpansion` (the reference that uses it reports the overflow).
+    private mutating func evaluate(_ word: Word, redacting: Bool = false) -> [UInt8] {
+        var result: [UInt8] = []
         for part in word.parts {
+            if result.count > Renderer.maximumExpansion || overflowed { break }
             switch part {
             case .text(let text), .literal(let text):
                 result += text
             case .reference(let reference):
                 if redacting && variables.isSecret(reference.name) {
-                    result += "***"
+                    result += Array("***".utf8)
                     continue
                 }
                 switch expand(reference) {
                 case .text(let text): result += text
-                case .quoted(let scalars): result += Self.string(scalars)
-                case .verbatim: result += String(decoding: reference.text, as: UTF8.self)
+                case .quoted(let pattern): result += pattern.bytes
+                case .verbatim: result += reference.text
                 case .failed: break
                 }
             }
@@ -460,28 +491,23 @@ public struct Renderer {
         return result
     }
 
-    /// A pattern or replacement: scalars, each flagged literal (escaped) or active (wildcards, `&`).
+    /// A pattern or replacement: bytes, each flagged literal (escaped) or active (wildcards, `&`).
     /// Values of nested references are active, as in bash's unquoted expansions; a nested default or
     /// alternative word keeps its own escapes (`${V#${E:-\*}}` removes a literal star).
-    private mutating func evaluatePattern(_ word: Word) -> [(scalar: Unicode.Scalar, literal: Bool)]
-    {
-        var result: [(scalar: Unicode.Scalar, literal: Bool)] = []
+    private mutating func evaluatePattern(_ word: Word) -> PatternText {
+        var result = PatternText()
         for part in word.parts {
+            if result.bytes.count > Renderer.maximumExpansion || overflowed { break }
             switch part {
             case .text(let text):
-                for scalar in text.unicodeScalars { result.append((scalar, false)) }
+                result.append(text, literal: false)
             case .literal(let text):
-                for scalar in text.unicodeScalars { result.append((scalar, true)) }
+                result.append(text, literal: true)
             case .reference(let reference):
                 switch expand(reference, keepingQuotes: true) {
-                case .quoted(let scalars):
-                    result += scalars
-                case .text(let text):
-                    for scalar in text.unicodeScalars { result.append((scalar, false)) }
-                case .verbatim:
-                    for scalar in String(decoding: reference.text, as: UTF8.self).unicodeScalars {
-                        result.append((scalar, true))
-                    }
+                case .quoted(let pattern): result.append(pattern)
+                case .text(let text): result.append(text, literal: false)
+                case .verbatim: result.append(reference.text, literal: true)
                 case .failed: break
                 }
             }
@@ -489,11 +515,24 @@ public struct Renderer {
         return result
     }
 
-    /// The text of flagged scalars.
-    static func string(_ scalars: [(scalar: Unicode.Scalar, literal: Bool)]) -> String {
-        var text = String.UnicodeScalarView()
-        text.append(contentsOf: scalars.lazy.map(\.scalar))
-        return String(text)
+    /// `text`, or nil (the overflow reported at `reference`) when it is longer than
+    /// `maximumExpansion`.
+    private mutating func bounded(_ text: [UInt8], _ reference: Reference) -> [UInt8]? {
+        if overflowed { return nil }
+        guard text.count > Renderer.maximumExpansion else { return text }
+        reportOverflow(reference)
+        return nil
+    }
+
+    /// Reports that `reference` expands to more than `maximumExpansion` bytes; the render stops
+    /// expanding (every later reference fails quietly).
+    private mutating func reportOverflow(_ reference: Reference) {
+        overflowed = true
+        append(
+            Diagnostic(
+                .error, at: location(reference.position),
+                "${\(reference.name)...} expands to more than \(Renderer.maximumExpansion >> 20) MiB",
+                notes: ["a config value is never this large: check the nested references"]))
     }
 
     // MARK: - Diagnostics
@@ -542,8 +581,8 @@ private final class ByteCollector {
 
     func append(_ expansion: Renderer.Expansion, verbatim: [UInt8]) {
         switch expansion {
-        case .text(let text): bytes.append(contentsOf: text.utf8)
-        case .quoted(let scalars): bytes.append(contentsOf: Renderer.string(scalars).utf8)
+        case .text(let text): bytes.append(contentsOf: text)
+        case .quoted(let pattern): bytes.append(contentsOf: pattern.bytes)
         case .verbatim: bytes.append(contentsOf: verbatim)
         case .failed: break
         }

@@ -31,22 +31,39 @@ private func containsFolded(_ bytes: UnsafeBufferPointer<UInt8>, _ marker: [UInt
     return false
 }
 
-/// Applies the docker-library `file_env` convention to `environment`: every `X_FILE=path` supplies `X`
-/// with the file's contents, trailing newlines stripped, and `X_FILE` itself is removed.
+/// Applies the docker-library `file_env` convention to `environment`: every `X_FILE=path` whose `X`
+/// `covering` takes supplies `X` with the file's contents, trailing newlines stripped, and `X_FILE`
+/// itself is removed; the other `X_FILE` variables stay as they are.
 ///
-/// `X` and `X_FILE` both non-empty is an error naming both (exit 1); an unreadable file is an input
-/// error naming the variable and the path (exit 66). Returns the new environment and the names whose
-/// values came from files (secret by definition).
+/// `X` and `X_FILE` both non-empty is an error naming both (exit 1); an unreadable file, or one
+/// larger than `InputFile.sizeLimit`, is an input error naming the variable and the path (exit 66).
+/// Returns the new environment and the names whose values came from files (secret by definition).
+/// The values as text: a file's bytes that are not UTF-8 become U+FFFD
+/// (`resolveFileSecrets(bytes:covering:)` keeps them).
 public func resolveFileSecrets(
-    _ environment: [String: String]
+    _ environment: [String: String], covering: FileSecrets = .all
 ) throws(TemplaterError) -> (environment: [String: String], secretNames: Set<String>) {
+    let resolved = try resolveFileSecrets(
+        bytes: environment.mapValues { Array($0.utf8) }, covering: covering)
+    return (
+        resolved.environment.mapValues { String(decoding: $0, as: UTF8.self) },
+        resolved.secretNames
+    )
+}
+
+/// `resolveFileSecrets(_:covering:)` on values of bytes: a secret file's contents are kept byte for
+/// byte.
+public func resolveFileSecrets(
+    bytes environment: [String: [UInt8]], covering: FileSecrets = .all
+) throws(TemplaterError) -> (environment: [String: [UInt8]], secretNames: Set<String>) {
     var result = environment
     var secretNames: Set<String> = []
     var problems: [Diagnostic] = []
-    for (fileName, path) in environment.sorted(by: { $0.key < $1.key })
+    for (fileName, pathBytes) in environment.sorted(by: { $0.key < $1.key })
     where fileName.hasSuffix("_FILE") {
         let name = String(fileName.dropLast(5))
-        guard isValidName(name) else { continue }
+        guard isValidName(name), covering.covers(name) else { continue }
+        let path = String(decoding: pathBytes, as: UTF8.self)
         if let direct = environment[name], !direct.isEmpty, !path.isEmpty {
             problems.append(
                 Diagnostic(
@@ -58,14 +75,9 @@ public func resolveFileSecrets(
         }
         result[fileName] = nil
         if path.isEmpty { continue }
-        var bytes: [UInt8]
-        do {
-            bytes = try readWholeFile(path)
-        } catch {
-            throw .input(path: "\(path) (\(fileName))", error)
-        }
+        var bytes = try InputFile.read(path, label: fileName)
         while bytes.last == 0x0A { bytes.removeLast() }
-        result[name] = String(decoding: bytes, as: UTF8.self)
+        result[name] = bytes
         secretNames.insert(name)
     }
     if !problems.isEmpty { throw .diagnostics(problems) }

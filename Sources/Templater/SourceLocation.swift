@@ -17,16 +17,21 @@ public struct SourceLocation: Equatable, Hashable, Sendable, CustomStringConvert
         self.column = column
     }
 
-    /// `path:line:col`, as compilers print it.
-    public var description: String { "\(path):\(line):\(column)" }
+    /// `path:line:col`, as compilers print it (the path made `Diagnostic.printable`).
+    public var description: String { "\(Diagnostic.printable(path)):\(line):\(column)" }
 }
 
 /// A line and column inside one template, before the path is attached.
-public struct Position: Equatable, Hashable, Sendable {
+///
+/// Lines end at LF, CRLF and a lone CR (a file saved with classic Mac line ends is not one line).
+public struct Position: Hashable, Sendable {
     /// The 1-based line.
     public var line: Int
     /// The 1-based column, in Unicode scalars.
     public var column: Int
+    /// The last byte counted was a CR: a LF right after it (in the next `advanced`) ends no other
+    /// line. Not part of the position's identity.
+    private var afterCarriageReturn = false
 
     /// Creates a position.
     public init(line: Int, column: Int) {
@@ -37,21 +42,55 @@ public struct Position: Equatable, Hashable, Sendable {
     /// The start of a template.
     public static let start = Position(line: 1, column: 1)
 
-    /// This position after `bytes` (UTF-8 text): lines counted at `\n`, columns in scalars.
+    /// Positions are equal when their line and column are.
+    public static func == (left: Position, right: Position) -> Bool {
+        left.line == right.line && left.column == right.column
+    }
+
+    /// Hashes the line and the column.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(line)
+        hasher.combine(column)
+    }
+
+    /// This position after `bytes` (UTF-8 text): lines counted at LF, CRLF and lone CR, columns in
+    /// scalars. A CRLF cut between two calls counts once.
     public func advanced(over bytes: UnsafeRawBufferPointer) -> Position {
         var result = self
-        let newlines = countNewlines(bytes)
-        if newlines == 0 {
-            result.column += countScalars(bytes)
+        guard !bytes.isEmpty else { return result }
+        var rest = bytes
+        if afterCarriageReturn && bytes[0] == 0x0A {
+            rest = UnsafeRawBufferPointer(rebasing: bytes[1...])
+        }
+        result.afterCarriageReturn = false
+        let breaks = countNewlines(rest) + countLoneCarriageReturns(rest)
+        if breaks == 0 {
+            result.column += countScalars(rest)
             return result
         }
-        result.line += newlines
-        var lastNewline = bytes.count - 1
-        while bytes[lastNewline] != 0x0A { lastNewline -= 1 }
+        result.line += breaks
+        var lastBreak = rest.count - 1
+        while rest[lastBreak] != 0x0A && rest[lastBreak] != 0x0D { lastBreak -= 1 }
         result.column =
-            1 + countScalars(UnsafeRawBufferPointer(rebasing: bytes[(lastNewline + 1)...]))
+            1 + countScalars(UnsafeRawBufferPointer(rebasing: rest[(lastBreak + 1)...]))
+        result.afterCarriageReturn = rest[rest.count - 1] == 0x0D
         return result
     }
+}
+
+/// The number of CR bytes in `bytes` that are not followed by a LF (a CR at the very end counts: the
+/// caller remembers it, see `Position`), found with `memchr`.
+@inline(__always)
+func countLoneCarriageReturns(_ bytes: UnsafeRawBufferPointer) -> Int {
+    guard var cursor = bytes.baseAddress else { return 0 }
+    let end = cursor + bytes.count
+    var count = 0
+    while cursor < end, let found = memchr(cursor, 0x0D, end - cursor) {
+        let next = UnsafeRawPointer(found) + 1
+        if next == end || next.load(as: UInt8.self) != 0x0A { count += 1 }
+        cursor = next
+    }
+    return count
 }
 
 /// The number of `\n` bytes in `bytes`, found with `memchr` (a byte loop here ran at 12 instructions a

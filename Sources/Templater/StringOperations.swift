@@ -1,7 +1,9 @@
-/// bash's string operations on Unicode scalars (bash counts characters as wide characters in a UTF-8
-/// locale: one per code point).
+/// bash's string operations on values of bytes, by characters where the operator needs them
+/// (`CharacterUnits`: one per code point, as bash counts wide characters in a UTF-8 locale, and one
+/// per invalid byte). Results are slices of the value's own bytes wherever possible, so bytes that are
+/// not UTF-8 come out as they went in.
 enum StringOperations {
-    /// The scalar range of `${N:offset:length}` in a value of `count` scalars, as bash computes it; nil
+    /// The character range of `${N:offset:length}` in a value of `count` characters, as bash computes it; nil
     /// when a negative length ends before the offset (bash: "substring expression < 0").
     static func substringRange(count: Int, offset: Int, length: Int?) -> Range<Int>? {
         var start = offset
@@ -22,67 +24,80 @@ enum StringOperations {
         return start..<end
     }
 
-    /// A `String` from scalars.
-    static func string<S: Sequence<Unicode.Scalar>>(_ scalars: S) -> String {
-        var result = String.UnicodeScalarView()
-        result.append(contentsOf: scalars)
-        return String(result)
+    /// `${N:offset}`, `${N:offset:length}` on the characters of `value`; nil when a negative length
+    /// ends before the offset.
+    static func substring(_ value: [UInt8], offset: Int, length: Int?) -> [UInt8]? {
+        let decoded = CharacterUnits.decode(value)
+        guard
+            let range = substringRange(
+                count: decoded.units.count, offset: offset, length: length)
+        else { return nil }
+        return Array(value[decoded.offsets[range.lowerBound]..<decoded.offsets[range.upperBound]])
     }
 
-    /// `^ ^^ , ,,`: changes the first or every scalar, only those matching `only` when given.
+    /// `^ ^^ , ,,`: changes the first or every character, only those matching `only` when given.
     ///
-    /// A mapping to several scalars (`ß` → `SS`) leaves the scalar as is, as `towupper(3)` does.
-    static func changeCase(_ value: String, _ change: CaseChange, only pattern: Glob?) -> String {
-        var scalars = Array(value.unicodeScalars)
+    /// A mapping to several scalars (`ß` → `SS`) leaves the character as is, as `towupper(3)` does;
+    /// an invalid byte keeps its case (bash copies it).
+    static func changeCase(_ value: [UInt8], _ change: CaseChange, only pattern: Glob?) -> [UInt8] {
+        var units = (pattern?.units(of: value) ?? CharacterUnits.decode(value)).units
         let upper = change == .upperFirst || change == .upperAll
         let every = change == .upperAll || change == .lowerAll
-        for index in scalars.indices {
-            let scalar = scalars[index]
-            if pattern == nil || pattern?.matches([scalar][...]) == true {
+        for index in units.indices {
+            let unit = units[index]
+            if let scalar = CharacterUnits.scalar(unit),
+                pattern == nil || pattern?.matches([unit][...]) == true
+            {
                 let mapped =
                     upper ? scalar.properties.uppercaseMapping : scalar.properties.lowercaseMapping
                 let mappedScalars = mapped.unicodeScalars
                 if mappedScalars.count == 1, let single = mappedScalars.first {
-                    scalars[index] = single
+                    units[index] = single.value
                 }
             }
             if !every { break }
+            if index & 0xFF == 0xFF && interruptPending() { break }
         }
-        return string(scalars)
+        return CharacterUnits.encode(units)
     }
 
     /// `${N#p}` / `${N##p}`.
-    static func removePrefix(_ value: String, _ pattern: Glob, longest: Bool) -> String {
+    static func removePrefix(_ value: [UInt8], _ pattern: Glob, longest: Bool) -> [UInt8] {
         if pattern.loneBackslashFollowsStar { return value }
-        let scalars = Array(value.unicodeScalars)
-        guard let ends = pattern.matchEnds(in: scalars[...], from: 0) else { return value }
-        return string(scalars[(longest ? ends.longest : ends.shortest)...])
+        let decoded = pattern.units(of: value)
+        let text = decoded.units[...]
+        let end =
+            longest
+            ? pattern.longestEnd(in: text, from: 0) : pattern.shortestEnd(in: text, from: 0)
+        guard let end else { return value }
+        return Array(value[decoded.offsets[end]...])
     }
 
     /// `${N%p}` / `${N%%p}`: the prefix search on the reversed value with the reversed pattern.
-    static func removeSuffix(_ value: String, _ pattern: Glob, longest: Bool) -> String {
+    static func removeSuffix(_ value: [UInt8], _ pattern: Glob, longest: Bool) -> [UInt8] {
         if pattern.loneBackslashFollowsStar { return value }
-        let scalars = Array(value.unicodeScalars)
-        let reversed = Array(scalars.reversed())
-        guard let ends = pattern.reversed.matchEnds(in: reversed[...], from: 0) else {
-            return value
-        }
-        let removed = longest ? ends.longest : ends.shortest
-        return string(scalars[..<(scalars.count - removed)])
+        let decoded = pattern.units(of: value)
+        let reversed = Array(decoded.units.reversed())[...]
+        let glob = pattern.reversed
+        let removed =
+            longest
+            ? glob.longestEnd(in: reversed, from: 0) : glob.shortestEnd(in: reversed, from: 0)
+        guard let removed else { return value }
+        return Array(value[..<decoded.offsets[decoded.units.count - removed]])
     }
 
     /// `${N/p/r}`, `${N//p/r}`, `${N/#p/r}`, `${N/%p/r}`: leftmost-longest matches; in the replacement an
-    /// active `&` stands for the matched text (bash 5.2's `patsub_replacement`).
+    /// active `&` stands for the matched text (bash 5.2's `patsub_replacement`). Nil when the result
+    /// would exceed `limit` bytes.
     ///
     /// Backslashes as bash sees them: the replacement is first spelled with a backslash before each
     /// literal `&` or `\` (escaped in the template), then read with `\&` and `\\` quoting the `&` and
     /// the backslash; a backslash before anything else is kept. So a value's backslash (`A='a\'`) next
     /// to an escaped `\&` quotes the template's quoting backslash, and the `&` is the match again.
     static func replace(
-        _ value: String, _ pattern: Glob,
-        with replacement: [(scalar: Unicode.Scalar, literal: Bool)],
-        mode: ReplaceMode
-    ) -> String {
+        _ value: [UInt8], _ pattern: Glob, with replacement: PatternText, mode: ReplaceMode,
+        limit: Int
+    ) -> [UInt8]? {
         // bash: a pattern whose last backslash escapes nothing (it matches a backslash at the end)
         // fails the quick check bash makes before a substitution, which appends a star that the
         // backslash then escapes; a suffix substitution appends none, but puts a star in front.
@@ -93,72 +108,93 @@ enum StringOperations {
             return value
         }
         if pattern.hasNegatedSetOpeningWithBracket && !pattern.hasStar { return value }
-        let scalars = Array(value.unicodeScalars)
-        var spelled: [Unicode.Scalar] = []
-        for (scalar, literal) in replacement {
-            if literal && (scalar == "&" || scalar == "\\") { spelled.append("\\") }
-            spelled.append(scalar)
+        let ampersand = UInt8(ascii: "&")
+        let backslash = UInt8(ascii: "\\")
+        var spelled: [UInt8] = []
+        for (byte, literal) in zip(replacement.bytes, replacement.literal) {
+            if literal && (byte == ampersand || byte == backslash) { spelled.append(backslash) }
+            spelled.append(byte)
         }
-        func substitute(_ match: ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar] {
-            var result: [Unicode.Scalar] = []
+        // Without `&` or `\` the replacement is the same text for every match.
+        let fixed: [UInt8]? =
+            spelled.contains(ampersand) || spelled.contains(backslash) ? nil : spelled
+        func substitute(_ match: ArraySlice<UInt8>, into result: inout [UInt8]) {
+            if let fixed {
+                result += fixed
+                return
+            }
             var index = 0
             while index < spelled.count {
-                let scalar = spelled[index]
+                let byte = spelled[index]
                 index += 1
-                if scalar == "&" {
-                    result.append(contentsOf: match)
-                } else if scalar == "\\" && index < spelled.count
-                    && (spelled[index] == "&" || spelled[index] == "\\")
+                if byte == ampersand {
+                    result += match
+                } else if byte == backslash && index < spelled.count
+                    && (spelled[index] == ampersand || spelled[index] == backslash)
                 {
                     result.append(spelled[index])
                     index += 1
                 } else {
-                    result.append(scalar)
+                    result.append(byte)
                 }
             }
-            return result
         }
+        var result: [UInt8] = []
         if pattern.isEmpty {
             switch mode {
             case .first, .all: return value
-            case .prefix: return string(substitute([]) + scalars)
-            case .suffix: return string(scalars + substitute([]))
+            case .prefix:
+                substitute([], into: &result)
+                return result + value
+            case .suffix:
+                result = value
+                substitute([], into: &result)
+                return result
             }
         }
-        if scalars.isEmpty {
+        if value.isEmpty {
             // bash: an empty value that the pattern matches is replaced (`${E/*/r}` gives `r`).
-            return pattern.matches([][...]) ? string(substitute([])) : value
+            guard pattern.matches([][...]) else { return value }
+            substitute([], into: &result)
+            return result
         }
+        let decoded = pattern.units(of: value)
+        let units = decoded.units
+        let offsets = decoded.offsets
         switch mode {
         case .prefix:
-            guard let ends = pattern.matchEnds(in: scalars[...], from: 0) else { return value }
-            return string(substitute(scalars[..<ends.longest]) + scalars[ends.longest...])
+            guard let end = pattern.longestEnd(in: units[...], from: 0) else { return value }
+            substitute(value[..<offsets[end]], into: &result)
+            result += value[offsets[end]...]
         case .suffix:
-            let reversed = Array(scalars.reversed())
-            guard let ends = pattern.reversed.matchEnds(in: reversed[...], from: 0) else {
+            let reversed = Array(units.reversed())[...]
+            guard let length = pattern.reversed.longestEnd(in: reversed, from: 0) else {
                 return value
             }
-            let start = scalars.count - ends.longest
-            return string(scalars[..<start] + substitute(scalars[start...]))
+            let start = offsets[units.count - length]
+            result += value[..<start]
+            substitute(value[start...], into: &result)
         case .first, .all:
-            var result: [Unicode.Scalar] = []
+            let starts = pattern.matchStarts(in: units)
             var position = 0
-            var replaced = false
-            while position <= scalars.count {
-                if !(replaced && mode == .first),
-                    let ends = pattern.matchEnds(in: scalars[...], from: position),
-                    ends.longest > position
+            var copied = 0
+            while position < units.count {
+                if starts[position], let end = pattern.longestEnd(in: units[...], from: position),
+                    end > position
                 {
-                    result.append(contentsOf: substitute(scalars[position..<ends.longest]))
-                    position = ends.longest
-                    replaced = true
+                    result += value[offsets[copied]..<offsets[position]]
+                    substitute(value[offsets[position]..<offsets[end]], into: &result)
+                    if result.count > limit { return nil }
+                    position = end
+                    copied = end
+                    if mode == .first { break }
                     continue
                 }
-                if position == scalars.count { break }
-                result.append(scalars[position])
                 position += 1
+                if position & 0xFF == 0 && interruptPending() { break }
             }
-            return string(result)
+            result += value[offsets[copied]...]
         }
+        return result.count > limit ? nil : result
     }
 }

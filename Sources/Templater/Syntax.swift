@@ -83,10 +83,11 @@ public struct Word: Equatable, Sendable {
 
 /// A piece of a word.
 public enum WordPart: Equatable, Sendable {
-    /// Text as written: in a pattern, `*`, `?` and `[...]` are wildcards; in a replacement, `&` is the match.
-    case text(String)
+    /// Text as written (bytes, as in the template): in a pattern, `*`, `?` and `[...]` are wildcards; in
+    /// a replacement, `&` is the match.
+    case text([UInt8])
     /// Text that was escaped with a backslash (or `$$`): always literal.
-    case literal(String)
+    case literal([UInt8])
     /// A nested reference; its value is inserted (in a pattern its wildcards are active, as in bash).
     case reference(Reference)
 }

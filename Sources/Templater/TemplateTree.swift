@@ -42,8 +42,11 @@ enum TemplateTree {
                 throw .input(path: job.source, error)
             }
             if isDirectory(status) {
-                guard let destination = job.destination ?? (outputs ? nil : "") else {
+                guard var destination = job.destination ?? (outputs ? nil : "") else {
                     throw .usage("\(job.source) is a directory: name an output directory with -o")
+                }
+                while destination.count > 1 && destination.hasSuffix("/") {
+                    destination.removeLast()
                 }
                 var visited: [(dev_t, ino_t)] = []
                 try walk(
@@ -56,6 +59,16 @@ enum TemplateTree {
                         source: job.source,
                         destination: try fileDestination(job, name: name, suffix: suffix)))
             }
+        }
+        var sources: [String: String] = [:]
+        for file in result where outputs {
+            guard let destination = file.destination else { continue }
+            if let first = sources[destination] {
+                throw .usage(
+                    "\(first) and \(file.source) both render to \(destination): "
+                        + "rename one, or render them to different outputs")
+            }
+            sources[destination] = file.source
         }
         return result
     }
@@ -90,18 +103,37 @@ enum TemplateTree {
         }
         visited.append((here.st_dev, here.st_ino))
         defer { visited.removeLast() }
-        let names: [String]
+        let names: [[UInt8]]
         do {
-            names = try directoryEntries(directory)
+            names = try directoryEntryBytes(directory)
         } catch {
             throw .input(path: directory, error)
         }
-        for name in names where !name.hasPrefix("..") {
+        let suffixBytes = Array(suffix.utf8)
+        for bytes in names where !bytes.starts(with: [0x2E, 0x2E]) {
+            let isTemplate =
+                suffixBytes.isEmpty
+                || (bytes.count > suffixBytes.count
+                    && bytes.suffix(suffixBytes.count).elementsEqual(suffixBytes))
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                // Paths are Strings here, and a mirrored output needs its name: a template or a
+                // directory whose name is not UTF-8 is an error; any other such file is skipped.
+                let status = fileStatus(bytes: Array((directory + "/").utf8) + bytes)
+                if isTemplate || status.map(isDirectory) == true {
+                    throw .inputRefused(
+                        path: directory + "/" + escapedFileName(bytes),
+                        reason: "its name is not valid UTF-8 (rename it)")
+                }
+                continue
+            }
             let path = directory + "/" + name
             let status: stat
             do {
                 status = try fileStatus(path)
             } catch {
+                // A dangling link that is not a template is none of the render's business (the nginx
+                // image's `find -follow -type f -name '*.template'` skips it too).
+                if !isTemplate, let own = linkStatus(path), isSymbolicLink(own) { continue }
                 throw .input(path: path, error)
             }
             if isDirectory(status) {
@@ -109,11 +141,30 @@ enum TemplateTree {
                     path, relative: relative + name + "/", into: destination, suffix: suffix,
                     visited: &visited,
                     result: &result)
-            } else if suffix.isEmpty || (name.hasSuffix(suffix) && name.count > suffix.count) {
+            } else if isTemplate {
                 let output = suffix.isEmpty ? name : String(name.dropLast(suffix.count))
                 result.append(
                     PlannedFile(source: path, destination: destination + "/" + relative + output))
             }
         }
     }
+}
+
+/// A file name's bytes for messages: UTF-8 as it is, every other byte as `\xNN`.
+func escapedFileName(_ bytes: [UInt8]) -> String {
+    var result = ""
+    var index = 0
+    while index < bytes.count {
+        var end = index + 1
+        while end < bytes.count && bytes[end] & 0xC0 == 0x80 && end - index < 4 { end += 1 }
+        if let scalar = String(validating: bytes[index..<end], as: UTF8.self) {
+            result += scalar
+            index = end
+        } else {
+            let hex = String(bytes[index], radix: 16, uppercase: true)
+            result += "\\x" + (hex.count == 1 ? "0" : "") + hex
+            index += 1
+        }
+    }
+    return result
 }

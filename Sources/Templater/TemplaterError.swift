@@ -12,6 +12,9 @@ public enum TemplaterError: Error, Equatable, CustomStringConvertible {
     /// Invalid options (a bad regular expression, a directory input without `-o`, two inputs for one
     /// output): exit 64.
     case usage(String)
+    /// An input that is refused for what it is, not for a failed system call (a template whose name
+    /// is not UTF-8): exit 66.
+    case inputRefused(path: String, reason: String)
     /// An input is larger than its limit (a `_FILE` secret or an env file that is `/dev/zero`):
     /// exit 66. `path` names the flag or variable too.
     case inputTooLarge(path: String, limit: Int)
@@ -29,14 +32,21 @@ public enum TemplaterError: Error, Equatable, CustomStringConvertible {
     public var exitCode: Int32 {
         switch self {
         case .diagnostics: return ExitCode.failure
-        case .input, .inputTooLarge: return ExitCode.noInput
+        case .input, .inputRefused, .inputTooLarge: return ExitCode.noInput
         case .output, .outputRefused, .commitFailed, .restoreFailed: return ExitCode.cannotCreate
         case .usage: return ExitCode.usage
         }
     }
 
-    /// The printed lines (without the tool prefix for diagnostics, which carry their own location).
+    /// The printed lines (without the tool prefix for diagnostics, which carry their own location),
+    /// control characters of paths and values shown as `\xNN` (`Diagnostic.escapingControls`).
     public var description: String {
+        if case .diagnostics = self { return text }
+        return Diagnostic.escapingControls(text)
+    }
+
+    /// The lines before their control characters are escaped.
+    private var text: String {
         switch self {
         case .diagnostics(let diagnostics):
             return diagnostics.map(\.description).joined(separator: "\n")
@@ -46,6 +56,8 @@ public enum TemplaterError: Error, Equatable, CustomStringConvertible {
             return "cannot write \(path): \(errorText(error.errno)) (nothing was changed)"
         case .usage(let message):
             return message
+        case .inputRefused(let path, let reason):
+            return "cannot read \(path): \(reason)"
         case .inputTooLarge(let path, let limit):
             return "cannot read \(path): larger than the limit of \(formatByteCount(limit))"
         case .outputRefused(let path, let reason):

@@ -239,6 +239,27 @@ import Testing
             err.contains("watch: template \(fixture.volume), secret file \(secrets)/db_password"))
     }
 
+    @Test func aSecretInTheChecksOutputIsRedacted() throws {
+        let fixture = Fixture()
+        try fixture.kubelet(["app.conf.template": "password ${DB_PASSWORD}\n"])
+        let secret = fixture.root + "/db_password"
+        writeFile(secret, "hunter2-s3cret")
+        let child = try EntrypointHarness.start(
+            [
+                "--watch", "--watch-debounce", "30ms", "--template",
+                "\(fixture.volume):\(fixture.output)", "--reload-check",
+                "sh -c 'cat \(fixture.output)/app.conf; exit 1'", "--",
+            ] + fixture.server, environment: ["DB_PASSWORD_FILE": secret])
+        fixture.child = child
+        #expect(child.waitForOutput(seconds: 10) { out, _ in out.contains("ready") })
+        writeFile(secret, "changed-s3cret")
+        #expect(fixture.waitForReloads(1).count == 1)
+        let err = child.stderrSoFar
+        #expect(err.contains(": password <redacted>\n"), "\(err)")
+        #expect(!err.contains("hunter2-s3cret") && !err.contains("changed-s3cret"), "\(err)")
+        #expect(fixture.rendered == "password hunter2-s3cret\n")
+    }
+
     @Test func aChangedEnvFileIsReRead() throws {
         let fixture = Fixture()
         try fixture.kubelet(["app.conf.template": "good ${COLOR}\n"])

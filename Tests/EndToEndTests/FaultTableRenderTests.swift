@@ -159,7 +159,7 @@ import Testing
                 ),
                 (
                     ["--env-file", directory], [:], 66,
-                    "entrypoint: error: cannot read \(directory): Is a directory\n"
+                    "entrypoint: error: cannot read \(directory) (--env-file): Is a directory\n"
                 ),
                 (
                     ["--template", "\(directory)/t:\(directory)/file/app.conf"], [:], 73,

@@ -6,11 +6,21 @@ import Testing
 /// references, every operator but `?` (which aborts bash), patterns with `* ? [...]`, nested words.
 struct TemplateGenerator {
     var random: SeededGenerator
-    static let names = ["A", "B", "EMPTY", "UNSET", "UTF", "PATHV", "GLOB"]
-    static let values: [String: String] = [
-        "A": "hello world", "B": "aaa-bbb-aaa", "EMPTY": "", "UTF": "héllo wörld ßé",
-        "PATHV": "/usr/lib/x.tar.gz",
-        "GLOB": "a*",
+    static let names = ["A", "B", "EMPTY", "UNSET", "UTF", "PATHV", "GLOB", "BIN", "BYTES"]
+    static let values: [String: [UInt8]] = [
+        "A": Array("hello world".utf8), "B": Array("aaa-bbb-aaa".utf8), "EMPTY": [],
+        "UTF": Array("héllo wörld ßé".utf8), "PATHV": Array("/usr/lib/x.tar.gz".utf8),
+        "GLOB": Array("a*".utf8),
+        // Not UTF-8: a lone Latin-1 `é` around a `t`; invalid bytes among ASCII (a truncated 4-byte
+        // sequence, a stray continuation byte, 0xFF). Left out: invalid bytes next to valid
+        // multi-byte characters, where bash converts each candidate substring on its own and its
+        // results depend on the pattern's shape (`${W//?/Q}` sees `é` as one character, `${W//[é]/Q}`
+        // as two bytes); render mode decodes the value once.
+        "BIN": [0xE9, 0x74, 0xE9],
+        "BYTES": [0x61, 0xF0, 0x9F, 0x98, 0x6C, 0x2D, 0xA9, 0xFF, 0x6F, 0x2A],
+        // Patterns that are not UTF-8 (bash then matches byte by byte): a lone lead byte, a lone
+        // Latin-1 `é`.
+        "LEAD": [0xC3], "LATIN": [0xE9],
     ]
 
     mutating func pick<T>(_ options: [T]) -> T {
@@ -86,7 +96,7 @@ struct TemplateGenerator {
         var result = ""
         for _ in 0..<Int.random(in: 0...3, using: &random) {
             if depth < 2 && chance(10) {
-                result += "${\(pick(["GLOB", "EMPTY", "UNSET"]))}"
+                result += "${\(pick(["GLOB", "EMPTY", "UNSET", "LEAD", "LATIN"]))}"
             } else {
                 result += pick([
                     "a", "l", "o", "*", "?", "[a-c]", "[!a]", "-", "/", ".", "é", "\\*",
@@ -101,14 +111,16 @@ struct TemplateGenerator {
 @Suite struct BashDifferentialTests {
     /// Runs every case in one bash process, each in a subshell (assignments stay local, an error ends
     /// only its case), each as an unquoted here-document; returns each case's output and status.
-    func bash(_ templates: [String], environment: [String: String]) throws -> [(
-        output: String, status: Int
+    /// Values are assigned as `$'\xHH...'`, so bytes that are not UTF-8 reach bash as they are.
+    func bash(_ templates: [String], environment: [String: [UInt8]]) throws -> [(
+        output: [UInt8], status: Int
     )] {
         var script = ""
         for template in templates {
             script += "("
             for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
-                script += "\(name)='\(value.replacing("'", with: "'\\''"))'; "
+                let escaped = value.map { "\\x" + String($0, radix: 16) }.joined()
+                script += "\(name)=$'\(escaped)'; "
             }
             script +=
                 "cat <<__TEMPLATE__\n\(template)\n__TEMPLATE__\n) 2>/dev/null; printf '\\n@@END %d@@\\n' $?\n"
@@ -117,15 +129,18 @@ struct TemplateGenerator {
             "/bin/bash", ["--norc", "--noprofile", "-s"],
             environment: ["LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"],
             input: script)
-        var outputs: [(String, Int)] = []
-        var rest = Substring(result.out)
-        while let marker = rest.firstRange(of: "\n@@END ") {
-            let output = String(rest[..<marker.lowerBound])
+        var outputs: [([UInt8], Int)] = []
+        var rest = result.stdout[...]
+        let end = Array("\n@@END ".utf8)
+        let close = Array("@@\n".utf8)
+        while let marker = rest.firstRange(of: end) {
+            let output = Array(rest[..<marker.lowerBound])
             let afterMarker = rest[marker.upperBound...]
-            guard let close = afterMarker.firstRange(of: "@@\n") else { break }
-            let status = Int(afterMarker[..<close.lowerBound]) ?? -1
+            guard let closing = afterMarker.firstRange(of: close) else { break }
+            let status =
+                Int(String(decoding: afterMarker[..<closing.lowerBound], as: UTF8.self)) ?? -1
             outputs.append((output, status))
-            rest = afterMarker[close.upperBound...]
+            rest = afterMarker[closing.upperBound...]
         }
         return outputs
     }
@@ -140,15 +155,15 @@ struct TemplateGenerator {
         var mismatches = 0
         for (index, template) in templates.enumerated() {
             var renderer = Renderer(
-                policy: RenderPolicy(onUnset: .empty), variables: Variables(environment))
-            let output = renderer.renderString(template, path: "t") + "\n"
+                policy: RenderPolicy(onUnset: .empty), variables: Variables(bytes: environment))
+            let output = renderer.renderBytes(Array(template.utf8), path: "t") + [0x0A]
             let bashFailed = expected[index].status != 0
             if bashFailed {
                 #expect(renderer.hasErrors, "bash failed on case \(index): \(template)")
             } else if output != expected[index].output || renderer.hasErrors {
                 mismatches += 1
                 Issue.record(
-                    "case \(index): \(template.debugDescription)\n bash: \(expected[index].output.debugDescription)\n ours: \(output.debugDescription) \(renderer.diagnostics)"
+                    "case \(index): \(template.debugDescription)\n bash: \(expected[index].output)\n ours: \(output) \(renderer.diagnostics)"
                 )
             }
             if mismatches > 10 { break }

@@ -2,22 +2,45 @@
 //
 // The input is a stream of choices that generates an environment and up to 8 templates in the part of
 // the language render mode shares with bash's here-documents (SPEC §2: references, every operator,
-// nested words, globs with `* ? [...]` and backslashes in patterns, UTF-8). One bash process renders
-// every case as an unquoted here-document in a subshell. Where bash succeeds, `templater render
-// --unset empty` must give the same bytes without a diagnostic; where bash fails (`:?`, a negative
+// nested words up to 64 deep, globs with `* ? [...]` and backslashes in patterns, UTF-8, values that
+// are not UTF-8, long values under glob operators). One bash process renders every case as an
+// unquoted here-document in a subshell. Where bash succeeds, `templater render --unset empty` must
+// give the same bytes without a diagnostic, within a time budget; where bash fails (`:?`, a negative
 // substring length), render mode must report an error.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 import FuzzSupport
 import Templater
 
 private let names = ["A", "B", "C", "EMPTY", "UNSET"]
 
-/// Values the variables take: words, globs, backslashes, UTF-8.
-private let values = [
-    "", "a", "hello world", "aaa-bbb-aaa", "a*", "*", "?", "[a]", "\\", "a\\b", "\\*",
-    "héllo wörld",
-    "ß", "/usr/lib/x.tar.gz", "[!a]", "a\\", "AbC", "x]y", "&", "\\&", "-", "[[:alpha:]]",
-]
+/// Values the variables take: words, globs, backslashes, UTF-8; bytes that are not UTF-8 among
+/// ASCII (bash converts each candidate substring on its own, so next to valid multi-byte characters
+/// its results depend on the pattern's shape; render mode decodes the value once, one character per
+/// invalid byte); longer values for the glob operators, at 80 characters: three nested substitutions
+/// multiply three lengths, and bash, which has no limit, was killed (137) on values of 200 (the
+/// template target has values of 50,000 characters).
+private let values: [[UInt8]] =
+    [
+        "", "a", "hello world", "aaa-bbb-aaa", "a*", "*", "?", "[a]", "\\", "a\\b", "\\*",
+        "héllo wörld",
+        "ß", "/usr/lib/x.tar.gz", "[!a]", "a\\", "AbC", "x]y", "&", "\\&", "-", "[[:alpha:]]",
+        String(repeating: "ab", count: 40), String(repeating: "a", count: 79) + "b",
+    ].map { Array($0.utf8) } + [
+        [0xE9, 0x74, 0xE9], [0x61, 0xFF, 0x2A, 0xE9], [0xF0, 0x9F, 0x98, 0x6C, 0xA9],
+        [0xC3], [UInt8](repeating: 0xE9, count: 79) + [0x61],
+    ]
+
+/// Seconds our render of one template may take (sanitized build).
+private let timeBudget = 1.0
+
+private func seconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
 
 /// Generates the templates from the fuzzer's choices.
 ///
@@ -31,6 +54,14 @@ private struct Generator {
         var result = ""
         for _ in 0..<choices.int(in: 1...4) {
             result += choices.chance(30) ? text() : reference(depth: 0)
+        }
+        // Now and then deep nesting, up to render mode's limit of 64 (bash has none): at most 60
+        // levels around the template's own (at most 4).
+        if choices.chance(5) {
+            let depth = choices.int(in: 30...60)
+            result =
+                String(repeating: "${UNSET:-", count: depth) + result
+                + String(repeating: "}", count: depth)
         }
         return result
     }
@@ -104,17 +135,12 @@ private struct Generator {
     }
 }
 
-/// Shell single quotes around `text`.
-private func quoted(_ text: String) -> String {
-    "'" + text.replacing("'", with: "'\\''") + "'"
-}
-
 func fuzzBash(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     var generator = Generator(
         choices: Choices(Array(UnsafeBufferPointer(start: data, count: size))))
-    var environment: [String: String] = [:]
+    var environment: [String: [UInt8]] = [:]
     for name in names where name != "UNSET" {
-        environment[name] = name == "EMPTY" ? "" : generator.choices.pick(values)
+        environment[name] = name == "EMPTY" ? [] : generator.choices.pick(values)
     }
     var templates: [String] = []
     while templates.count < 8 && !generator.choices.isExhausted {
@@ -123,8 +149,9 @@ func fuzzBash(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard !templates.isEmpty else { return 0 }
 
     var script = ""
+    // `$'\xHH...'`: the bytes reach bash as they are, UTF-8 or not.
     let assignments = environment.sorted { $0.key < $1.key }.map {
-        "\($0.key)=\(quoted($0.value)); "
+        "\($0.key)=$'" + $0.value.map { "\\x" + String($0, radix: 16) }.joined() + "'; "
     }
     for template in templates {
         script += "(" + assignments.joined()
@@ -150,8 +177,13 @@ func fuzzBash(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         rest = afterMarker[close.upperBound...]
 
         var renderer = Renderer(
-            policy: RenderPolicy(onUnset: .empty), variables: Variables(environment))
-        let output = Array((renderer.renderString(template, path: "t") + "\n").utf8)
+            policy: RenderPolicy(onUnset: .empty), variables: Variables(bytes: environment))
+        let began = seconds()
+        let output = renderer.renderBytes(Array(template.utf8), path: "t") + [0x0A]
+        let elapsed = seconds() - began
+        if elapsed > timeBudget {
+            fatal("rendering took \(elapsed) s (budget \(timeBudget) s): \(template.debugDescription)")
+        }
         let agrees =
             status == "0"
             ? !renderer.hasErrors && output == expected
@@ -160,7 +192,7 @@ func fuzzBash(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             fatal(
                 """
                 render mode differs from bash
-                  environment: \(environment.sorted { $0.key < $1.key })
+                  environment: \(environment.sorted { $0.key < $1.key }.map { "\($0.key)=\(literal($0.value))" })
                   template: \(template.debugDescription)
                   bash:     status \(status), \(literal(expected))
                   ours:     \(literal(output)) \(renderer.diagnostics)

@@ -11,7 +11,7 @@ extension Plan {
             suffix: configuration.suffix, envFiles: configuration.envFiles,
             secretFiles: secrets.map(\.path))
         var lines = ["watch (after the command started; inotify, no polling):"]
-        for input in inputs.summary { lines.append("  \(input)") }
+        for input in log.redact(words: inputs.summary) { lines.append("  \(input)") }
         for directory in WatchPlan(inputs).directories {
             var matters: [String] = []
             if let suffix = directory.filter.templateSuffix {
@@ -20,13 +20,16 @@ extension Plan {
             }
             matters += directory.filter.names.sorted()
             matters.append("..data")
-            lines.append("  in \(directory.path): \(matters.joined(separator: ", "))")
+            lines.append(
+                "  in \(log.redact(command: directory.path)): "
+                    + log.redact(words: matters).joined(separator: ", "))
         }
         let debounce = formatSeconds(Double(configuration.watchDebounce) / 1e9)
         let signal = signalName(configuration.reloadSignal)
         let check =
             configuration.reloadCheck.map {
-                "check '\($0.command.name)' (timeout \(formatSeconds(Double($0.timeout) / 1e9)))"
+                "check '\(log.redact(command: $0.command.name))' "
+                    + "(timeout \(formatSeconds(Double($0.timeout) / 1e9)))"
             } ?? "no check"
         lines.append(
             "reload: \(debounce) after the last change: render all, \(check), then \(signal) "

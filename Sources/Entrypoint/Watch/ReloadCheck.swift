@@ -75,12 +75,12 @@ public struct ReloadCheck: Equatable, Sendable {
                 outcome: .notStarted(error.description), output: "", nanoseconds: elapsed())
         }
         defer { closeFile(pipe.read) }
-        let environmentLines = environment.map { "\($0.key)=\($0.value)" }.sorted()
+        let lines = environmentLines(environment)
         var pid: pid_t = 0
         let failure = searchProgram(command.arguments, environment: environment) {
             path, arguments in
             switch spawnProcess(
-                path, arguments: arguments, environment: environmentLines, newProcessGroup: true,
+                path, arguments: arguments, environment: lines, newProcessGroup: true,
                 output: pipe.write)
             {
             case .success(let child):

@@ -24,10 +24,12 @@ struct Reloader {
     /// The server's environment, which the check runs with.
     var serverEnvironment: [String: String]
 
-    /// The server's program name for the log line: the last component of argv[0].
+    /// The server's program name for the log line: the last component of argv[0], redacted as a
+    /// quoted command is.
     var program: String {
         let command = startup.configuration.command.first ?? ""
-        return command.split(separator: "/").last.map(String.init) ?? command
+        let name = command.split(separator: "/").last.map(String.init) ?? command
+        return startup.log.redact(command: name)
     }
 
     /// Runs one reload for a batch of changes; `signal` sends the reload signal to the server and
@@ -41,7 +43,7 @@ struct Reloader {
         let log = startup.log
         let configuration = startup.configuration
         let start = monotonicNanoseconds()
-        log.debug("watch: changed: \(paths.joined(separator: ", "))")
+        log.debug("watch: changed: \(log.redact(words: paths).joined(separator: ", "))")
         func report(
             _ changed: Int, _ check: (String, ReloadCheck.Outcome)?, _ result: ReloadReport.Result
         )
@@ -89,19 +91,26 @@ struct Reloader {
             logProblems(.templates(error))
             return report(changed.count, nil, .renderFailed)
         }
-        for file in changed { log.debug("watch: rendered \(file.source) -> \(file.destination)") }
+        for file in changed {
+            log.debug(
+                "watch: rendered \(log.redact(command: file.source)) -> "
+                    + log.redact(command: file.destination))
+        }
 
         var checked: (String, ReloadCheck.Outcome)?
         if let check = configuration.reloadCheck {
             let result = check.run(
                 environment: serverEnvironment, wake: wake, interrupted: interrupted)
-            checked = (check.command.name, result.outcome)
+            // The command and its output are quoted text: a secret standing in them as a value (a
+            // password in a config line nginx -t prints) is redacted.
+            let name = log.redact(command: check.command.name)
+            checked = (name, result.outcome)
             let lines = result.output.lines().filter { !$0.isEmpty }
             for line in lines {
                 if result.outcome == .passed {
-                    log.debug("\(check.command.name): \(line)")
+                    log.debug("\(name): \(log.redact(command: line))")
                 } else {
-                    log.error("\(check.command.name): \(line)")
+                    log.error("\(name): \(log.redact(command: line))")
                 }
             }
             if result.outcome != .passed {

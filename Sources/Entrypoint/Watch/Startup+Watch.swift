@@ -28,8 +28,11 @@ extension Startup {
             throw .system(error)
         }
         log.info(
-            "watch: \(inputs.summary.joined(separator: ", ")); on change: render, \(reloadSummary)")
-        for directory in session.watchedDirectories { log.debug("watch: watching \(directory)") }
+            "watch: \(log.redact(words: inputs.summary).joined(separator: ", ")); on change: "
+                + "render, \(reloadSummary)")
+        for directory in session.watchedDirectories {
+            log.debug("watch: watching \(log.redact(command: directory))")
+        }
         return session
     }
 
@@ -38,6 +41,7 @@ extension Startup {
         let signal = signalName(configuration.reloadSignal)
         guard let check = configuration.reloadCheck else { return "no check, then \(signal)" }
         let timeout = formatSeconds(Double(check.timeout) / 1e9)
-        return "check '\(check.command.name)' (timeout \(timeout)), then \(signal)"
+        return
+            "check '\(log.redact(command: check.command.name))' (timeout \(timeout)), then \(signal)"
     }
 }

@@ -72,7 +72,7 @@ final class Watcher {
             guard let filter = plan.filter(for: directory),
                 filter.matters(event.name, mask: event.mask, in: directory)
             else { continue }
-            log.debug("watch: \(directory): \(event)")
+            log.debug("watch: \(log.redact(command: directory)): \(event)")
             note(event.name.isEmpty ? directory : directory + "/" + event.name, now: now)
         }
     }
@@ -114,12 +114,13 @@ final class Watcher {
                     error.errno == ENOSPC
                     ? " (the inotify watch limit, sysctl fs.inotify.max_user_watches, is reached)"
                     : ""
-                log.warning("watch: cannot watch \(directory.path): \(error)\(hint)")
+                log.warning(
+                    "watch: cannot watch \(log.redact(command: directory.path)): \(error)\(hint)")
             }
         }
         for (watch, path) in watches where armed[watch] == nil {
             inotify.removeWatch(watch)
-            log.debug("watch: no longer watching \(path)")
+            log.debug("watch: no longer watching \(log.redact(command: path))")
         }
         watches = armed
     }
