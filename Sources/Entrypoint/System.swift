@@ -376,3 +376,22 @@ func unblockSignals(_ signals: [Int32]) {
     for signal in signals { sigaddset(&set, signal) }
     _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
+
+/// `poll(2)` for `POLLIN` on `descriptors` (negative ones are ignored) for up to `milliseconds`
+/// (-1: forever); returns how many became readable (0 on timeout or EINTR).
+@discardableResult
+func waitUntilReadable(_ descriptors: [Int32], milliseconds: Int32) -> Int {
+    var fds = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    return max(0, Int(poll(&fds, nfds_t(fds.count), milliseconds)))
+}
+
+/// One `read(2)` of up to 4 KiB from a non-blocking descriptor: the bytes, empty at end of file, nil
+/// when nothing is there now (EAGAIN) or the read failed.
+func readAvailable(_ fd: Int32) -> [UInt8]? {
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n >= 0 { return Array(chunk[0..<n]) }
+        if errno != EINTR { return nil }
+    }
+}

@@ -23,11 +23,9 @@ extension InitSupervisor {
     /// through `sendSignal`, as forwarded signals do); returns the signal taken, or nil.
     static func waitWatching(_ milliseconds: Int32, watch: WatchSession, child: pid_t) -> Int32? {
         if let signal = SignalPipe.received() { return signal }
-        var fds = [
-            pollfd(fd: SignalPipe.readDescriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: watch.descriptor, events: Int16(POLLIN), revents: 0),
-        ]
-        _ = poll(&fds, 2, watch.pollTimeout(cappedAt: milliseconds))
+        waitUntilReadable(
+            [SignalPipe.readDescriptor, watch.descriptor],
+            milliseconds: watch.pollTimeout(cappedAt: milliseconds))
         if let signal = SignalPipe.received() { return signal }
         watch.service(
             interrupted: { SignalPipe.abortSignal },

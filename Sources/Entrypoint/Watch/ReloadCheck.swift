@@ -99,16 +99,11 @@ public struct ReloadCheck: Equatable, Sendable {
         var output: [UInt8] = []
         var open = true
         func drain() {
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            while open {
-                let n = chunk.withUnsafeMutableBytes { read(pipe.read, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    let room = max(0, Self.outputLimit - output.count)
-                    output += chunk[0..<min(n, room)]
-                } else if n == 0 {
+            while open, let chunk = readAvailable(pipe.read) {
+                if chunk.isEmpty {
                     open = false
-                } else if errno != EINTR {
-                    return
+                } else {
+                    output += chunk.prefix(max(0, Self.outputLimit - output.count))
                 }
             }
         }
@@ -145,11 +140,7 @@ public struct ReloadCheck: Equatable, Sendable {
             var wakeAt = min(now + 20_000_000, killAt ?? .max)
             if ending == nil { wakeAt = min(wakeAt, deadline) }
             let milliseconds = Int32(max(1, (wakeAt.subtractingClamped(now) + 999_999) / 1_000_000))
-            var fds = [
-                pollfd(fd: open ? pipe.read : -1, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
-            ]
-            _ = poll(&fds, 2, milliseconds)
+            waitUntilReadable([open ? pipe.read : -1, wake], milliseconds: milliseconds)
         }
     }
 }
