@@ -312,6 +312,26 @@ import Testing
         #expect(fixture.signalled == [])
     }
 
+    @Test func aTemplateDirectoryThatDisappearsFailsTheReloadAndIsWatchedAgainWhenItReturns() throws
+    {
+        let fixture = Fixture()
+        let templates = fixture.root + "/templates"
+        mkdir(templates, 0o755)
+        writeFile(templates + "/app.conf.template", "good 1\n")
+        try fixture.start(template: templates)
+        rename(templates, fixture.root + "/gone")
+        let failed = fixture.waitForReloads(1)
+        #expect(
+            failed.first?.hasPrefix(
+                "entrypoint: error: reload: render failed, previous files kept, sh not signalled")
+                == true, "\(failed)")
+        #expect(fixture.rendered == "good 1\n")
+        mkdir(templates, 0o755)
+        writeFile(templates + "/app.conf.template", "good 2\n")
+        #expect(fixture.waitForReloads(2).count >= 2)
+        #expect(EntrypointHarness.waitUntil { fixture.signalled == ["good 2"] })
+    }
+
     @Test func theDryRunShowsTheWatchPlan() throws {
         let fixture = Fixture()
         try fixture.kubelet(["app.conf.template": "good\n"])
