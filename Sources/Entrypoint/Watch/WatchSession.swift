@@ -48,15 +48,32 @@ public final class WatchSession {
         reloader.serverEnvironment = environment
     }
 
-    /// Reads what the kernel queued and, when a batch is due, reloads: `signal` sends the reload
-    /// signal to the server (the supervisor's sending path) and returns its PID; `interrupted` tells
-    /// a running check that the server is stopping (its answer: the signal that stops it), and
-    /// `wake` is a descriptor that becomes readable then.
+    /// Reads what the kernel queued and, when a batch is due, reloads (`readEvents`, then
+    /// `reloadIfDue`).
     public func service(wake: Int32 = -1, interrupted: () -> Int32?, signal: (Int32) -> pid_t) {
+        readEvents()
+        reloadIfDue(wake: wake, interrupted: interrupted, signal: signal)
+    }
+
+    /// Reads what the kernel queued (call when `descriptor` is readable); `deadline` moves.
+    public func readEvents() {
         guard isWatching else { return }
         watcher.readEvents(now: monotonicNanoseconds())
-        guard let batch = watcher.takeBatch(now: monotonicNanoseconds()) else { return }
+    }
+
+    /// When a batch is due, reloads: `signal` sends the reload signal to the server (the
+    /// supervisor's sending path) and returns its PID; `interrupted` tells a running check that the
+    /// server is stopping (its answer: the signal that stops it), and `wake` is a descriptor that
+    /// becomes readable then. Returns whether a batch was due.
+    @discardableResult
+    public func reloadIfDue(
+        wake: Int32 = -1, interrupted: () -> Int32?, signal: (Int32) -> pid_t
+    ) -> Bool {
+        guard isWatching, let batch = watcher.takeBatch(now: monotonicNanoseconds()) else {
+            return false
+        }
         reloader.reload(changed: batch, wake: wake, interrupted: interrupted, signal: signal)
+        return true
     }
 
     /// Stops watching for good (the server is stopping or has ended).
