@@ -6,7 +6,7 @@ TOOLS         = entrypoint templater wait-for
 DIST          = dist
 
 .PHONY: all build check test test-unit test-servers test-stack test-containers lint lint-format lint-images \
-        format dist bench demo fuzz fuzz-short clean deps
+        lint-deploy format dist bench demo fuzz fuzz-short clean deps
 
 all: build
 
@@ -18,7 +18,7 @@ check: deps-oracles build lint-format
 	$(SWIFT) test --skip ServerTests
 
 # Everything, on a fresh machine included.
-test: deps check fuzz-short dist test-servers lint-images test-stack test-containers
+test: deps check fuzz-short dist test-servers lint-images lint-deploy test-stack test-containers
 
 deps: deps-oracles
 	scripts/install-deps.sh servers peers lint python
@@ -45,6 +45,11 @@ lint-format:
 
 lint-images:
 	scripts/lint-images.sh
+
+# deploy/ checked offline: Kubernetes 1.37's API schemas, the Compose schema, manifests against
+# templates/ and images/, and every check shown to fail on a broken copy (scripts/lint-deploy.sh).
+lint-deploy: build
+	scripts/lint-deploy.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

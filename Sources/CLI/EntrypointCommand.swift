@@ -80,9 +80,12 @@ public enum EntrypointCommand {
           --file-env[=WHICH]      X_FILE supplies X: auto (default: names with PASSWORD,
                                   SECRET, TOKEN, KEY), all, or a LIST of names
           --no-file-env           leave X_FILE variables alone
+          --secrets-dir DIR       each file in DIR supplies the variable named after it
+                                  (db_password -> DB_PASSWORD; like X_FILE)
           --suffix S              template suffix in directories (default .template)
           --mode OCTAL            mode of new outputs
-          --wait TARGET           wait for host:port, http://, unix://, file://, postgres://, mysql://
+          --wait TARGET           wait for host:port, http://, unix://, file://, postgres://, mysql://,
+                                  redis://, amqp:// (?stable=N: N ready answers in a row)
           --wait-timeout D        give up waiting after D (default 60s; 0 = never)
           --hook COMMAND          run COMMAND (split like a shell, no expansion, no shell)
           --hooks-dir DIR         run DIR's executable files in sort -V order

@@ -51,6 +51,7 @@ struct EntrypointOptions {
         ("--reload-signal", "ENTRYPOINT_RELOAD_SIGNAL"),
         ("--watch-debounce", "ENTRYPOINT_WATCH_DEBOUNCE"),
         ("--log-level", "ENTRYPOINT_LOG_LEVEL"),
+        ("--secrets-dir", "ENTRYPOINT_SECRETS_DIR"),
     ]
 
     /// Parses `arguments` (without the program name) over `environment`.
@@ -168,6 +169,7 @@ struct EntrypointOptions {
         } else if let (value, origin) = single("--file-env") {
             configuration.fileSecrets = try parseFileSecrets(value, origin: origin)
         }
+        configuration.secretsDirectory = single("--secrets-dir")?.value
         if let (value, _) = single("--suffix") { configuration.suffix = value }
         if let (value, origin) = single("--mode") {
             guard let mode = UInt32(value, radix: 8), mode <= 0o7777 else {
@@ -203,7 +205,21 @@ struct EntrypointOptions {
             options.logLevel = level
         }
 
-        if configuration.templates.isEmpty {
+        // The nginx image's /docker-entrypoint.d/ sequence replaces the NGINX_ENVSUBST_* render
+        // below: its templates step reads those variables when it runs.
+        // ENTRYPOINT_NGINX_ROOT: the directory the image's paths are below (tests, offline renders).
+        let nginxRoot = environment["ENTRYPOINT_NGINX_ROOT"] ?? ""
+        if NginxEntrypoint.applies(to: flags.command, root: nginxRoot) {
+            configuration.nginx = NginxEntrypoint(
+                root: nginxRoot, policy: policy,
+                selectionGiven: !names.isEmpty || !prefixes.isEmpty || !regexes.isEmpty
+                    || definedOnly)
+            let quiet = !(environment["NGINX_ENTRYPOINT_QUIET_LOGS"] ?? "").isEmpty
+            if quiet && !flags.switches.contains("--quiet") && single("--log-level") == nil {
+                options.logLevel = .warning
+            }
+        }
+        if configuration.templates.isEmpty && configuration.nginx == nil {
             try applyNginxVariables(
                 environment, to: &configuration,
                 selectionGiven: !names.isEmpty || !prefixes.isEmpty
@@ -226,7 +242,7 @@ struct EntrypointOptions {
     private static let valueFlags: Set<String> = [
         "--template", "--allow", "--allow-prefix", "--allow-regex", "--unset", "--env-file",
         "--suffix", "--mode", "--wait", "--wait-timeout", "--hook", "--hooks-dir", "--hook-timeout",
-        "--lock", "--user", "--log-level",
+        "--lock", "--user", "--log-level", "--secrets-dir",
         "--reload-check", "--reload-check-timeout", "--reload-signal", "--watch-debounce",
     ]
     private static let switchFlags: Set<String> = [

@@ -96,7 +96,12 @@ public enum WaitForCommand {
           file:///path                                the file exists
           postgres://[user@]host[:port][/db]          PostgreSQL accepts connections (not 57P03)
           mysql://host[:port]                         MySQL/MariaDB greets (1040 waits, 1129 exits 69)
-          Any target takes ?timeout=D, its own timeout.
+          redis://[[user]:pw@]host[:port][?password_file=PATH]
+                                                      PING answers PONG or NOAUTH (LOADING waits,
+                                                      a refused password exits 69)
+          amqp://host[:port]                          the broker answers with Connection.Start
+          Any target takes ?timeout=D, its own timeout, and ?stable=N: ready only after
+          N ready answers in a row.
 
         Options:
           -t, --timeout D          give up after D (default 60s; 0 waits forever); exit 124

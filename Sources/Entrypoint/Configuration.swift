@@ -9,10 +9,16 @@ public struct Configuration: Sendable {
     public var fileSecrets: FileSecrets = .auto
     /// `--env-file F`: Compose `.env` files under the process environment.
     public var envFiles: [String] = []
+    /// `--secrets-dir DIR`: every regular file supplies the variable named after it (see
+    /// `SecretsDirectory`).
+    public var secretsDirectory: String?
     /// `--template SRC:DEST`, in order.
     public var templates: [TemplateSpec] = []
     /// True when `templates` and `policy` come from the nginx image's `NGINX_ENVSUBST_*` variables.
     public var templatesFromNginx = false
+    /// The official nginx image's `/docker-entrypoint.d/` sequence, when the command is `nginx`
+    /// and that directory exists (after the templates, before the wait).
+    public var nginx: NginxEntrypoint?
     /// The selection and the unset/empty/braces choices of the render.
     public var policy = RenderPolicy()
     /// `--suffix`: what marks a template in a directory, stripped from the output's name.

@@ -41,6 +41,13 @@ struct Plan {
             }
         }
 
+        if let nginx = configuration.nginx {
+            lines.append("nginx \(NginxEntrypoint.directory)/ (after the templates):")
+            for (path, step) in (try? nginx.steps()) ?? [] {
+                lines.append("  \(path)" + (step == .file(path) ? "" : " (built in)"))
+            }
+        }
+
         let timeout = configuration.waitTimeout.map(DurationFormat.format) ?? "none"
         lines.append(
             "wait" + (configuration.waitTargets.isEmpty ? ": none" : " (timeout \(timeout)):"))

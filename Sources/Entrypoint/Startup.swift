@@ -62,9 +62,11 @@ public struct Startup {
         let watch = try startWatch(secrets)
         try renderTemplates(secrets)
         try stopIfInterrupted()
+        let prepared = try runNginxEntrypoint(secrets)
+        try stopIfInterrupted()
         try waitForTargets()
         try stopIfInterrupted()
-        var environment = try runHooks(hooks, environment: secrets.environment)
+        var environment = try runHooks(hooks, environment: prepared)
         environment["ENTRYPOINT_ENV"] = nil
         if let user, try UserSwitch.apply(user, log: log) {
             environment["HOME"] = user.home
@@ -119,6 +121,11 @@ public struct Startup {
                 considered[name] = value
             }
         }
+        let directorySecrets = try configuration.secretsDirectory.map {
+            directory throws(EntrypointError) in
+            try SecretsDirectory.read(
+                directory, environment: merged, fileSecrets: configuration.fileSecrets, log: log)
+        }
         var resolved: (environment: [String: String], secretNames: Set<String>)
         do {
             resolved = try resolveFileSecrets(considered)
@@ -127,8 +134,13 @@ public struct Startup {
             throw .templates(error)
         }
         resolved.environment.merge(passedOn) { current, _ in current }
-        let files = resolved.secretNames.sorted().map {
+        var files = resolved.secretNames.sorted().map {
             (name: $0, path: merged[$0 + "_FILE"] ?? "")
+        }
+        for entry in directorySecrets ?? [] {
+            resolved.environment[entry.name] = entry.value
+            resolved.secretNames.insert(entry.name)
+            files.append((name: entry.name, path: entry.path))
         }
 
         log.addSecrets(resolved.secretNames.compactMap { resolved.environment[$0] })

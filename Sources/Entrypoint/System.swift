@@ -395,3 +395,81 @@ func readAvailable(_ fd: Int32) -> [UInt8]? {
         if errno != EINTR { return nil }
     }
 }
+
+// MARK: - nginx image parity: file edits
+
+/// Whether the process may write `path` (`access(2)` with `W_OK`), as the shell's `test -w`.
+func isWritable(_ path: String) -> Bool {
+    access(path, W_OK) == 0
+}
+
+/// Whether `path` is a regular file (`stat(2)`, symbolic links followed), as the shell's `test -f`.
+func isRegularFile(_ path: String) -> Bool {
+    (try? fileFacts(path))?.isRegular ?? false
+}
+
+/// `mkdir(2)` of `path` and its missing parents (mode 0755), as `mkdir -p`.
+func makeDirectories(_ path: String) throws(SystemError) {
+    if isDirectory(path) { return }
+    let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        .joined(separator: "/")
+    if !parent.isEmpty { try makeDirectories(parent) }
+    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+        throw SystemError(errno: errno, operation: "mkdir(\(path))")
+    }
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file beside it (`mkstemp(3)`), the old
+/// file's mode and owner (`fchmod(2)`, `fchown(2)`; a new file gets `mode`), then `rename(2)`, so
+/// a reader sees the old file or the new one, never a half-written one. Nothing is left behind on
+/// failure.
+func replaceFile(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
+    var old = stat()
+    let exists = stat(path, &old) == 0
+    var template = Array("\(path).entrypoint.XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress.unsafelyUnwrapped) }
+    guard fd >= 0 else { throw SystemError(errno: errno, operation: "mkstemp(\(path).XXXXXX)") }
+    let temporary = template.withUnsafeBufferPointer {
+        String(cString: $0.baseAddress.unsafelyUnwrapped)
+    }
+    func fail(_ operation: String) -> SystemError {
+        let error = SystemError(errno: errno, operation: operation)
+        closeFile(fd)
+        _ = unlink(temporary)
+        return error
+    }
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw fail("write(\(temporary))")
+        }
+        written += count
+    }
+    if fchmod(fd, exists ? old.st_mode & 0o7777 : mode) != 0 { throw fail("fchmod(\(temporary))") }
+    if exists && (old.st_uid != geteuid() || old.st_gid != getegid()) {
+        _ = fchown(fd, old.st_uid, old.st_gid)
+    }
+    closeFile(fd)
+    if rename(temporary, path) != 0 {
+        let error = SystemError(errno: errno, operation: "rename(\(temporary), \(path))")
+        _ = unlink(temporary)
+        throw error
+    }
+}
+
+/// `sysconf(_SC_NPROCESSORS_ONLN)`: the CPUs online, as `getconf _NPROCESSORS_ONLN`.
+func onlineProcessorCount() -> Int {
+    max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+}
+
+/// `lstat(2)` on `path`: what the entry itself is, a symbolic link not followed.
+func linkFacts(_ path: String) throws(SystemError) -> FileFacts {
+    var info = stat()
+    _ = try retryingOnInterrupt("lstat(\(path))") { lstat(path, &info) }
+    let type = info.st_mode & S_IFMT
+    return FileFacts(
+        isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
+        hasExecuteBit: info.st_mode & 0o111 != 0)
+}

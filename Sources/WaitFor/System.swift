@@ -220,3 +220,22 @@ public func utcTimestamp() -> String {
         + padded(parts.tm_mday, 2) + "T" + padded(parts.tm_hour, 2) + ":" + padded(parts.tm_min, 2)
         + ":" + padded(parts.tm_sec, 2) + "." + padded(Int32(now.tv_nsec / 1_000_000), 3) + "Z"
 }
+
+/// The contents of the regular file at `path`, at most `limit` bytes: `open(2)` with `O_NONBLOCK`
+/// and `fstat(2)` first, so that a FIFO or a device named as a password file cannot stall the wait
+/// loop's thread (a FIFO is refused, EINVAL; a larger file too, EFBIG).
+func readSmallRegularFile(_ path: String, limit: Int = 64 * 1024) throws(SystemError) -> [UInt8] {
+    let fd = try openFile(path, O_RDONLY | O_NONBLOCK)
+    defer { closeFile(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+        throw SystemError(errno: errno, operation: "fstat(\(path))")
+    }
+    guard info.st_mode & S_IFMT == S_IFREG else {
+        throw SystemError(errno: EINVAL, operation: "read(\(path)): not a regular file")
+    }
+    guard Int(info.st_size) <= limit else {
+        throw SystemError(errno: EFBIG, operation: "read(\(path)): larger than \(limit) bytes")
+    }
+    return try readToEnd(fd, name: path)
+}

@@ -1,7 +1,7 @@
 import Platform
 
-/// Something to wait for: a TCP port, an HTTP endpoint, a Unix socket, a file, a PostgreSQL or a MySQL
-/// server, with an optional timeout of its own.
+/// Something to wait for: a TCP port, an HTTP endpoint, a Unix socket, a file, a PostgreSQL, MySQL,
+/// Redis or AMQP server, with an optional timeout of its own.
 ///
 /// Written as (SPEC §3):
 ///
@@ -11,10 +11,13 @@ import Platform
 /// unix:///path/to.sock   file:///path
 /// postgres://[user[:password]@]host[:port][/db]   (postgresql:// too; default port 5432)
 /// mysql://[user[:password]@]host[:port][/db]      (default port 3306)
+/// redis://[[user]:password@]host[:port][/db][?password_file=PATH]   (default port 6379)
+/// amqp://[user[:password]@]host[:port][/vhost]    (default port 5672)
 /// ```
 ///
-/// Every form takes `?timeout=D` (its own wait timeout, instead of the global one). A password in a
-/// URL is accepted so that an application's `DATABASE_URL` can be passed as is, and is never shown.
+/// Every form takes `?timeout=D` (its own wait timeout, instead of the global one) and `?stable=N`
+/// (ready only after N ready answers in a row). A password in a URL is accepted so that an
+/// application's `DATABASE_URL` can be passed as is, and is never shown.
 public struct Target: Sendable, Equatable, CustomStringConvertible {
     /// What is checked, and how.
     public enum Check: Sendable, Equatable {
@@ -30,17 +33,30 @@ public struct Target: Sendable, Equatable, CustomStringConvertible {
         case postgres(host: String, port: UInt16, user: String, database: String)
         /// Ready when the server's greeting is a protocol-10 handshake.
         case mysql(host: String, port: UInt16)
+        /// Ready when the server answers `PING` with `+PONG` (after `AUTH` when `auth` is given) or,
+        /// without `auth`, with `-NOAUTH`.
+        case redis(host: String, port: UInt16, auth: RedisAuth?)
+        /// Ready when the server answers the AMQP 0-9-1 protocol header with `Connection.Start`.
+        case amqp(host: String, port: UInt16)
     }
 
     /// What is checked.
     public var check: Check
     /// This target's own wait timeout in nanoseconds (`?timeout=`); nil uses the global one.
     public var timeout: UInt64?
+    /// How many ready answers in a row make the target ready (`?stable=N`; 1 by default): a
+    /// server that answers and then goes away again (the temporary server of the postgres and
+    /// mysql images' first start) is not taken for the real one.
+    public var stable: Int
+
+    /// The largest `?stable=` accepted.
+    public static let maximumStable = 1000
 
     /// Creates a target from its parts.
-    public init(check: Check, timeout: UInt64? = nil) {
+    public init(check: Check, timeout: UInt64? = nil, stable: Int = 1) {
         self.check = check
         self.timeout = timeout
+        self.stable = stable
     }
 
     /// The name used in every log line: `db:5432`, `[::1]:5432`, `http://web/health`,
@@ -59,6 +75,10 @@ public struct Target: Sendable, Equatable, CustomStringConvertible {
             return "postgres://" + Self.authority(host, port)
         case .mysql(let host, let port):
             return "mysql://" + Self.authority(host, port)
+        case .redis(let host, let port, _):
+            return "redis://" + Self.authority(host, port)
+        case .amqp(let host, let port):
+            return "amqp://" + Self.authority(host, port)
         }
     }
 
@@ -66,7 +86,8 @@ public struct Target: Sendable, Equatable, CustomStringConvertible {
     public var endpoint: (host: String, port: UInt16)? {
         switch check {
         case .tcp(let host, let port), .http(let host, let port, _, _),
-            .postgres(let host, let port, _, _), .mysql(let host, let port):
+            .postgres(let host, let port, _, _), .mysql(let host, let port),
+            .redis(let host, let port, _), .amqp(let host, let port):
             return (host, port)
         case .unixSocket, .file:
             return nil
@@ -85,7 +106,7 @@ public struct Target: Sendable, Equatable, CustomStringConvertible {
 
 extension Target {
     /// The schemes `init(parsing:)` knows, for error messages.
-    static let schemes = "tcp, http, unix, file, postgres, mysql"
+    static let schemes = "tcp, http, unix, file, postgres, mysql, redis, amqp"
 
     /// Parses one target as written on the command line (see the type's documentation).
     ///
@@ -133,10 +154,14 @@ extension Target {
             rest = rest[..<mark]
         }
         let parameters = try parseQuery(query)
-        // An HTTP URL keeps its own query (`/health?full=1`): only `status` and `timeout` are ours.
+        // An HTTP URL keeps its own query (`/health?full=1`): only `status`, `timeout` and `stable`
+        // are ours.
         let isHTTP = scheme == "http"
-        if !isHTTP, let unknown = parameters.first(where: { $0.name != "timeout" }) {
-            throw TargetSyntax("unknown parameter '\(unknown.name)' (known here: timeout)")
+        let known = ["timeout", "stable"] + (scheme == "redis" ? ["password_file"] : [])
+        if !isHTTP, let unknown = parameters.first(where: { !known.contains($0.name) }) {
+            throw TargetSyntax(
+                "unknown parameter '\(unknown.name)' (known here: \(known.joined(separator: ", ")))"
+            )
         }
         var timeout: UInt64?
         if let value = parameters.last(where: { $0.name == "timeout" })?.value {
@@ -145,6 +170,16 @@ extension Target {
             } catch {
                 throw TargetSyntax("timeout: \(error)")
             }
+        }
+        var stable = 1
+        if let value = parameters.last(where: { $0.name == "stable" })?.value {
+            guard let count = Int(value), value.allSatisfy({ $0.isASCII && $0.isNumber }),
+                (1...Self.maximumStable).contains(count)
+            else {
+                throw TargetSyntax(
+                    "stable: '\(value)' is not a count from 1 to \(Self.maximumStable)")
+            }
+            stable = count
         }
 
         let check: Check
@@ -164,7 +199,9 @@ extension Target {
             }
             let (host, port) = try parseAuthority(rest[..<slash], defaultPort: 80)
             var path = slash == rest.endIndex ? "/" : String(rest[slash...])
-            let kept = parameters.filter { $0.name != "timeout" && $0.name != "status" }
+            let kept = parameters.filter {
+                $0.name != "timeout" && $0.name != "status" && $0.name != "stable"
+            }
             if !kept.isEmpty {
                 path += "?" + kept.map { $0.text }.joined(separator: "&")
             }
@@ -201,10 +238,84 @@ extension Target {
         case "mysql":
             let (_, host, port, _) = try parseDatabaseURL(rest, defaultPort: 3306)
             check = .mysql(host: host, port: port)
+        case "redis":
+            let (host, port, auth) = try parseRedisURL(
+                rest, passwordFile: parameters.last(where: { $0.name == "password_file" })?.value)
+            check = .redis(host: host, port: port, auth: auth)
+        case "amqp":
+            let (_, host, port, _) = try parseDatabaseURL(rest, defaultPort: 5672)
+            check = .amqp(host: host, port: port)
+        case "rediss", "amqps":
+            throw TargetSyntax(
+                "TLS is not supported: use \(scheme?.dropLast() ?? "")://, or tcp://host:port")
         case let other?:
             throw TargetSyntax("unknown scheme '\(other)' (known: \(schemes))")
         }
-        return Target(check: check, timeout: timeout)
+        return Target(check: check, timeout: timeout, stable: stable)
+    }
+
+    /// `[[user]:password@]host[:port][/db]` and the `password_file` parameter: the credentials of
+    /// `AUTH` (percent-escapes decoded, as in Redis clients' URLs). The database number is checked
+    /// and otherwise ignored (`PING` needs none).
+    private static func parseRedisURL(_ rest: Substring, passwordFile: String?)
+        throws(TargetSyntax) -> (host: String, port: UInt16, auth: RedisAuth?)
+    {
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        var authority = rest[..<slash]
+        var auth: RedisAuth?
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            authority = authority[authority.index(after: at)...]
+            guard let colon = userInfo.firstIndex(of: ":") else {
+                throw TargetSyntax(
+                    "a redis:// user needs a password: write redis://:password@host or "
+                        + "redis://user:password@host")
+            }
+            let user = try percentDecoded(userInfo[..<colon], part: "user")
+            let password = try percentDecoded(
+                userInfo[userInfo.index(after: colon)...], part: "password")
+            auth = RedisAuth(user: user.isEmpty ? nil : user, password: .inline(password))
+        }
+        if let passwordFile {
+            guard auth == nil else {
+                throw TargetSyntax("give the password in the URL or as password_file, not both")
+            }
+            guard passwordFile.hasPrefix("/") else {
+                throw TargetSyntax("password_file: '\(passwordFile)' is not an absolute path")
+            }
+            auth = RedisAuth(user: nil, password: .file(passwordFile))
+        }
+        let (host, port) = try parseAuthority(authority, defaultPort: 6379)
+        if slash != rest.endIndex {
+            let database = rest[rest.index(after: slash)...]
+            guard database.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw TargetSyntax("the database '\(database)' is not a number")
+            }
+        }
+        return (host, port, auth)
+    }
+
+    /// `text` with `%XX` escapes decoded.
+    private static func percentDecoded(_ text: Substring, part: String) throws(TargetSyntax)
+        -> String
+    {
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.popFirst() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard utf8.count >= 2,
+                let value = UInt8(
+                    String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            else {
+                throw TargetSyntax("the \(part) has a % that is not followed by two hex digits")
+            }
+            bytes.append(value)
+            utf8 = utf8.dropFirst(2)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `name=value&name=value`; a name without `=` has an empty value; `text` is the pair as given.

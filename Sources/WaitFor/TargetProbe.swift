@@ -24,6 +24,13 @@ final class TargetProbe {
     var lastError: String?
     /// The error last logged, so that one line is logged per change, not per attempt.
     var lastLoggedError: String?
+    /// Ready answers in a row so far (`?stable=N` needs N).
+    var consecutiveReady = 0
+    /// Set when an attempt of a `--once` round was not ready: the round is over for this target.
+    var failedOnce = false
+    /// The `AUTH` credentials of a `redis://` target for the running attempt (a password file is
+    /// read again at every attempt).
+    private var redisCredentials: (user: String?, password: String)?
 
     /// When the next attempt may start.
     var nextStart: UInt64
@@ -83,7 +90,16 @@ final class TargetProbe {
         case .unixSocket(let path):
             legs = [Leg(address: unixSocketAddress(path), conversation: nil)]
         case .tcp(let host, let port), .http(let host, let port, _, _),
-            .postgres(let host, let port, _, _), .mysql(let host, let port):
+            .postgres(let host, let port, _, _), .mysql(let host, let port),
+            .redis(let host, let port, _), .amqp(let host, let port):
+            if case .redis(_, _, let auth?) = target.check {
+                switch Self.credentials(auth) {
+                case .success(let credentials): redisCredentials = credentials
+                case .failure(let error):
+                    immediateVerdict = .notReady(error.description)
+                    return
+                }
+            }
             if let addresses = lateAddresses {
                 lateAddresses = nil
                 startLegs(addresses)
@@ -127,6 +143,29 @@ final class TargetProbe {
             return PostgresConversation(peer: peer, user: user, database: database)
         case .mysql:
             return MySQLConversation(peer: peer)
+        case .redis:
+            return RedisConversation(peer: peer, credentials: redisCredentials)
+        case .amqp:
+            return AMQPConversation(peer: peer)
+        }
+    }
+
+    /// The user and password of `auth`; a password file is read as a `_FILE` secret is (trailing
+    /// newlines stripped), but only a small regular file, so the wait loop's thread never blocks.
+    private static func credentials(_ auth: RedisAuth) -> Result<
+        (user: String?, password: String), SystemError
+    > {
+        switch auth.password {
+        case .inline(let password):
+            return .success((auth.user, password))
+        case .file(let path):
+            do throws(SystemError) {
+                var bytes = try readSmallRegularFile(path)
+                while bytes.last == 0x0A { bytes.removeLast() }
+                return .success((auth.user, String(decoding: bytes, as: UTF8.self)))
+            } catch {
+                return .failure(error)
+            }
         }
     }
 

@@ -76,7 +76,7 @@ final class WaitLoop {
             let now = monotonicNanoseconds()
             for probe in probes
             where probe.status == .waiting && !probe.isAttempting && now >= probe.nextStart
-                && !(once && probe.attempts > 0)
+                && !(once && isRoundOver(probe))
             {
                 probe.startAttempt(now: now)
             }
@@ -86,7 +86,7 @@ final class WaitLoop {
             }
             if probes.allSatisfy({ $0.status == .ready }) { return .ready }
             if once,
-                probes.allSatisfy({ $0.status == .ready || $0.attempts > 0 && !$0.isAttempting })
+                probes.allSatisfy({ $0.status == .ready || isRoundOver($0) && !$0.isAttempting })
             {
                 return .notReady(failures())
             }
@@ -108,16 +108,34 @@ final class WaitLoop {
     private func settle(_ probe: TargetProbe, _ verdict: Verdict, now: UInt64) -> WaitOutcome? {
         let attemptStart = probe.lastAttemptStart
         switch verdict {
+        case .ready where probe.consecutiveReady + 1 < probe.target.stable:
+            // `?stable=N`: not yet N in a row; one line when a run of ready answers starts.
+            probe.consecutiveReady += 1
+            if probe.consecutiveReady == 1 {
+                let reason =
+                    "answered ready, waiting for \(probe.target.stable) ready answers in a row"
+                probe.lastError = reason
+                probe.lastLoggedError = reason
+                emit(
+                    .notReady, .info, probe, "\(probe.target) not ready: \(reason)", reason: reason)
+            }
+            schedule(probe, attemptStart: attemptStart, now: now)
         case .ready(let detail, let warning):
+            probe.consecutiveReady += 1
             probe.settle(.ready)
             let count = probe.attempts == 1 ? "1 attempt" : "\(probe.attempts) attempts"
+            let stable =
+                probe.target.stable > 1 ? ", \(probe.target.stable) ready in a row" : ""
             let extra = detail.map { " (\($0))" } ?? ""
             emit(
                 .ready, warning ? .warning : .info, probe,
-                "\(probe.target) ready after \(DurationFormat.seconds(now - start)), \(count)\(extra)",
+                "\(probe.target) ready after \(DurationFormat.seconds(now - start)), "
+                    + "\(count)\(stable)\(extra)",
                 reason: detail)
         case .notReady(let reason):
             probe.lastError = reason
+            probe.consecutiveReady = 0
+            probe.failedOnce = true
             if once {
                 emit(
                     .notReady, .error, probe, "\(probe.target) not ready: \(reason)", reason: reason
@@ -127,10 +145,7 @@ final class WaitLoop {
                 emit(
                     .notReady, .info, probe, "\(probe.target) not ready: \(reason)", reason: reason)
             }
-            let interval = options.nextInterval(
-                elapsed: attemptStart - start, previous: probe.interval)
-            probe.interval = interval
-            probe.nextStart = max(attemptStart + interval, now)
+            schedule(probe, attemptStart: attemptStart, now: now)
         case .unavailable(let reason):
             probe.lastError = reason
             probe.settle(.unavailable)
@@ -141,6 +156,19 @@ final class WaitLoop {
                 TargetFailure(target: probe.target, reason: reason, attempts: probe.attempts))
         }
         return nil
+    }
+
+    /// Sets when `probe`'s next attempt may start, by the schedule of `options`.
+    private func schedule(_ probe: TargetProbe, attemptStart: UInt64, now: UInt64) {
+        let interval = options.nextInterval(elapsed: attemptStart - start, previous: probe.interval)
+        probe.interval = interval
+        probe.nextStart = max(attemptStart + interval, now)
+    }
+
+    /// Whether a `--once` round is over for `probe`: an attempt was not ready, or it made the
+    /// attempts its `?stable=N` asks for (N in a row at the probe interval).
+    private func isRoundOver(_ probe: TargetProbe) -> Bool {
+        probe.failedOnce || probe.attempts >= probe.target.stable
     }
 
     /// Ends the wait at a deadline: every unready target is reported with its last error.

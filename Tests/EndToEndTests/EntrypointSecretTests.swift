@@ -149,3 +149,60 @@ import Testing
         #expect(failed.err.contains("/nonexistent/<redacted>: command not found"))
     }
 }
+
+/// `--secrets-dir` through the binary: the variables reach the template and the server, the values
+/// never reach the logs or the plan, and an output holding one is private.
+@Suite struct EntrypointSecretsDirectoryTests {
+    static let sentinel = "D1R-S3NT1NEL-4c1e"
+
+    @Test func theDirectorySuppliesVariablesWithoutPrintingThem() throws {
+        let directory = Paths.temporaryDirectory("secretsdir")
+        defer { Paths.removeTree(directory) }
+        mkdir(directory + "/secrets", 0o755)
+        writeFile(directory + "/secrets/db_password", Self.sentinel + "\n")
+        writeFile(directory + "/secrets/api-user", "alice\n")
+        writeFile(directory + "/app.conf.template", "password=${DB_PASSWORD}\nuser=${API_USER}\n")
+        let output = directory + "/app.conf"
+        let result = try EntrypointHarness.run(
+            [
+                "--secrets-dir", directory + "/secrets", "--log-level", "debug", "--template",
+                "\(directory)/app.conf.template:\(output)", "--", "sh", "-c",
+                #"test "$DB_PASSWORD" = "$EXPECTED" && echo "match $API_USER""#,
+            ],
+            environment: ["EXPECTED": Self.sentinel])
+        #expect(result.status == .exited(0), "\(result.err)")
+        #expect(result.out == "match alice\n")
+        #expect(!result.err.contains(Self.sentinel))
+        #expect(
+            result.err.contains(
+                "secrets: API_USER from \(directory)/secrets/api-user, DB_PASSWORD from \(directory)/secrets/db_password"
+            ), "\(result.err)")
+        #expect(readText(output) == "password=\(Self.sentinel)\nuser=alice\n")
+        var info = stat()
+        stat(output, &info)
+        #expect(info.st_mode & 0o077 == 0, "the output holds a secret: no group/other access")
+
+        let plan = try EntrypointHarness.run(
+            ["--dry-run", "--template", "\(directory)/app.conf.template:\(output)", "--", "true"],
+            environment: ["ENTRYPOINT_SECRETS_DIR": directory + "/secrets"])
+        #expect(plan.status == .exited(0))
+        #expect(plan.out.contains("  DB_PASSWORD=<redacted>"), "\(plan.out)")
+        #expect(plan.out.contains("  API_USER=<redacted>"))
+        #expect(!plan.out.contains(Self.sentinel) && !plan.err.contains(Self.sentinel))
+    }
+
+    @Test func aConflictStopsStartUpNamingBoth() throws {
+        let directory = Paths.temporaryDirectory("secretsdir")
+        defer { Paths.removeTree(directory) }
+        writeFile(directory + "/db_password", Self.sentinel)
+        let result = try EntrypointHarness.run(
+            ["--secrets-dir", directory, "--", "true"],
+            environment: ["DB_PASSWORD": "other-value"])
+        #expect(result.status == .exited(1))
+        #expect(
+            result.err.contains(
+                "both DB_PASSWORD and \(directory)/db_password are set (but are exclusive)"),
+            "\(result.err)")
+        #expect(!result.err.contains(Self.sentinel) && !result.err.contains("other-value"))
+    }
+}

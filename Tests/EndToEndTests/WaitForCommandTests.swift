@@ -90,8 +90,8 @@ import Testing
             "invalid target 'db:99999': port 99999 is out of range (1-65535)"
         ),
         (
-            "unknown scheme", ["redis://cache:6379"], [:],
-            "invalid target 'redis://cache:6379': unknown scheme 'redis' (known: tcp, http, unix, file, postgres, mysql)"
+            "unknown scheme", ["ftp://files:21"], [:],
+            "invalid target 'ftp://files:21': unknown scheme 'ftp' (known: tcp, http, unix, file, postgres, mysql, redis, amqp)"
         ),
         ("unknown flag", ["--wait", "db:1"], [:], "unknown option '--wait' (see --help)"),
         (

@@ -92,8 +92,8 @@ import WaitFor
         ),
         ("bad host character", "d b:1", "invalid target 'd b:1': 'd b' is not a valid host name"),
         (
-            "unknown scheme", "redis://cache:6379",
-            "invalid target 'redis://cache:6379': unknown scheme 'redis' (known: tcp, http, unix, file, postgres, mysql)"
+            "unknown scheme", "ftp://files:21",
+            "invalid target 'ftp://files:21': unknown scheme 'ftp' (known: tcp, http, unix, file, postgres, mysql, redis, amqp)"
         ),
         (
             "https", "https://web/",
@@ -118,11 +118,11 @@ import WaitFor
         ),
         (
             "unknown parameter", "db:1?retries=3",
-            "invalid target 'db:1?retries=3': unknown parameter 'retries' (known here: timeout)"
+            "invalid target 'db:1?retries=3': unknown parameter 'retries' (known here: timeout, stable)"
         ),
         (
             "status outside http", "db:1?status=200",
-            "invalid target 'db:1?status=200': unknown parameter 'status' (known here: timeout)"
+            "invalid target 'db:1?status=200': unknown parameter 'status' (known here: timeout, stable)"
         ),
         (
             "bad timeout", "db:1?timeout=soon",

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo nested > "$OUT/09-nested.out"
