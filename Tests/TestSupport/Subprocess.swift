@@ -72,6 +72,10 @@ public final class ChildProcess: @unchecked Sendable {
         environment: [String: String]? = nil, directory: String? = nil,
         newProcessGroup: Bool = false, stderrFreeBytes: Int? = nil
     ) throws {
+        // A child that exits before reading all its stdin makes our next write fail with EPIPE: that
+        // must be an error return, not SIGPIPE killing the whole test process (exit 13). Children
+        // start with every signal at SIG_DFL whatever we ignore (POSIX_SPAWN_SETSIGDEF below).
+        _ = Glibc.signal(SIGPIPE, SIG_IGN)
         var inPipe: [Int32] = [0, 0]
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]

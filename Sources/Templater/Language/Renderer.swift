@@ -3,7 +3,7 @@ import Platform
 /// Renders templates: the only place where variables are looked up.
 ///
 /// Text between references is copied with one write per run; `$NAME` and `${NAME}` take a fast path
-/// through a per-name cache; references with operators are parsed and expanded with bash's semantics.
+/// through a per-name cache (a `NameTable`); references with operators are parsed and expanded with bash's semantics.
 /// Problems are collected as diagnostics (all of them, unless the policy says fail fast); after the first
 /// error nothing more is written, since the output will be thrown away.
 ///
@@ -32,8 +32,10 @@ public struct Renderer {
     /// or other access unless its mode is given).
     public private(set) var substitutedSecrets = 0
 
-    private var cache = NameCache()
+    private let cache = NameTable()
     private var path = ""
+    /// Where the template starts in `path` (an env-file value starts mid-line).
+    private var origin = Position.start
 
     /// Creates a renderer.
     public init(policy: RenderPolicy, variables: Variables) {
@@ -67,15 +69,15 @@ public struct Renderer {
                     throw .output(path: output.name, error)
                 }
             }
-            let next: Token?
+            let next: TemplateElement?
             do {
-                next = try lexer.next()
+                next = try lexer.nextElement()
             } catch {
                 throw .input(path: input.name, error)
             }
-            guard let token = next, !shouldStop else { return }
+            guard let element = next, !shouldStop else { return }
             do {
-                try emit(token, lexer: &lexer, to: output)
+                try emit(element, lexer: &lexer, to: output)
             } catch {
                 throw .output(path: output.name, error)
             }
@@ -85,106 +87,66 @@ public struct Renderer {
         }
     }
 
-    /// Writes one token's rendering.
+    /// Writes one element's rendering.
     @inline(__always)
-    private mutating func emit(_ token: Token, lexer: inout Lexer, to output: ByteOutput)
-        throws(SystemError)
-    {
-        switch token {
-        case .text(let bytes):
-            if errorCount == 0 { try output.write(bytes) }
+    private mutating func emit(
+        _ element: TemplateElement, lexer: inout Lexer, to output: ByteOutput
+    ) throws(SystemError) {
+        switch element {
+        case .text(let range):
+            if errorCount == 0 { try output.write(lexer.bytes(range)) }
         case .dollar:
             if errorCount == 0 { try output.write(byte: 0x24) }
-        case .bareReference(let name, let offset):
-            if policy.bracesOnly {
-                if errorCount == 0 {
-                    try output.write(byte: 0x24)
-                    try output.write(name)
-                }
+        case .name(let name, let reference, let braced):
+            let text = lexer.bytes(reference)
+            if !braced && policy.bracesOnly {
+                if errorCount == 0 { try output.write(text) }
                 return
             }
-            // The `$` is the byte before the name, in the same window: the reference's text is contiguous.
-            let text = UnsafeRawBufferPointer(
-                start: name.baseAddress.unsafelyUnwrapped - 1, count: name.count + 1)
             try simple(
-                name: name, text: text, braced: false, offset: offset, lexer: &lexer, to: output)
-        case .bracedName(let name, let text, let offset):
-            try simple(
-                name: name, text: text, braced: true, offset: offset, lexer: &lexer, to: output)
-        case .bracedReference(let text, let offset):
-            let reference: Reference
-            do throws(SyntaxError) {
-                reference = try Parser.parseBraced(Array(text), at: lexer.position(at: offset))
-            } catch {
-                report(error)
-                return
-            }
+                name: lexer.bytes(name), text: text, braced: braced, offset: reference.lowerBound,
+                lexer: &lexer, to: output)
+        case .reference(let reference, let range):
             let expansion = expand(reference)
             if errorCount == 0 {
                 switch expansion {
                 case .text(let value): try output.write(value)
                 case .quoted(let text): try output.write(text.bytes)
-                case .verbatim: try output.write(text)
+                case .verbatim: try output.write(lexer.bytes(range))
                 case .failed: break
                 }
             }
-        case .unterminated(_, let offset):
-            report(.unterminated(at: lexer.position(at: offset)))
+        case .invalid(let error):
+            report(error)
         }
     }
 
-    /// Renders `text` (a test case) and returns the result, invalid UTF-8 repaired; problems go to
-    /// `diagnostics` with positions offset from `origin` in `path`.
+    /// Renders the template `text` in memory (an env-file value) through the same token loop as
+    /// `render(_:to:)` and returns the bytes; problems go to `diagnostics` with positions offset from
+    /// `origin` in `path`. Only an interruption (SIGTERM, SIGINT) is thrown.
+    public mutating func render(_ text: [UInt8], path: String, origin: Position = .start)
+        throws(TemplaterError) -> [UInt8]
+    {
+        let output = ByteOutput.memory(name: path)
+        self.origin = origin
+        defer { self.origin = .start }
+        try render(ByteInput(bytes: text, name: path), to: output)
+        do { try output.flush() } catch { throw .output(path: path, error) }
+        return output.collected
+    }
+
+    /// `render(_:path:origin:)` for tests: the bytes rendered before an interruption.
+    public mutating func renderBytes(_ text: [UInt8], path: String, origin: Position = .start)
+        -> [UInt8]
+    {
+        (try? render(text, path: path, origin: origin)) ?? []
+    }
+
+    /// `render(_:path:origin:)` of a string for tests, invalid UTF-8 repaired.
     public mutating func renderString(_ text: String, path: String, origin: Position = .start)
         -> String
     {
         String(decoding: renderBytes(Array(text.utf8), path: path, origin: origin), as: UTF8.self)
-    }
-
-    /// Renders `text` (an env-file value, a test case) and returns the bytes; problems go to
-    /// `diagnostics` with positions offset from `origin` in `path`.
-    public mutating func renderBytes(_ text: [UInt8], path: String, origin: Position = .start)
-        -> [UInt8]
-    {
-        let input = ByteInput(bytes: text, name: path)
-        let collector = ByteCollector()
-        var lexer = Lexer(input)
-        self.path = path
-        // In-memory input and output cannot fail.
-        while let token = try? lexer.next() {
-            switch token {
-            case .text(let bytes): collector.bytes.append(contentsOf: bytes)
-            case .dollar: collector.bytes.append(0x24)
-            case .bareReference(let name, let offset):
-                if policy.bracesOnly {
-                    collector.bytes.append(0x24)
-                    collector.bytes.append(contentsOf: name)
-                    continue
-                }
-                let reference = Reference(
-                    name: String(decoding: name, as: UTF8.self), braced: false, operation: .value,
-                    position: shifted(lexer.position(at: offset), by: origin),
-                    text: [0x24] + Array(name))
-                collector.append(expand(reference), verbatim: reference.text)
-            case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
-                do throws(SyntaxError) {
-                    let reference = try Parser.parseBraced(
-                        Array(bytes), at: shifted(lexer.position(at: offset), by: origin))
-                    collector.append(expand(reference), verbatim: reference.text)
-                } catch {
-                    report(error)
-                }
-            case .unterminated(_, let offset):
-                report(.unterminated(at: shifted(lexer.position(at: offset), by: origin)))
-            }
-        }
-        return collector.bytes
-    }
-
-    private func shifted(_ position: Position, by origin: Position) -> Position {
-        position.line == 1
-            ? Position(line: origin.line, column: origin.column + position.column - 1)
-            : Position(line: origin.line + position.line - 1, column: position.column)
     }
 
     // MARK: - The fast path
@@ -199,67 +161,33 @@ public struct Renderer {
     private mutating func copyPlainReferences(_ lexer: inout Lexer, to output: ByteOutput)
         throws(SystemError)
     {
-        let window = lexer.remaining
-        guard let base = window.baseAddress, window.count > 0 else { return }
-        let count = window.count
-        var runStart = 0
-        var position = 0
-        var stop = count
-        while let dollar = firstDollar(base, from: position, count: count) {
-            var index = dollar &+ 1
-            let braced = index < count && base.load(fromByteOffset: index, as: UInt8.self) == 0x7B
-            if braced { index &+= 1 }
-            guard index < count, isNameStart(base.load(fromByteOffset: index, as: UInt8.self))
-            else {
-                stop = dollar
-                break
-            }
-            let nameStart = index
-            index &+= 1
-            while index < count && isNameByte(base.load(fromByteOffset: index, as: UInt8.self)) {
-                index &+= 1
-            }
-            // The name may go on in the next read; `${NAME` needs its `}` right after the name.
-            guard index < count else {
-                stop = dollar
-                break
-            }
-            let name = UnsafeRawBufferPointer(start: base + nameStart, count: index &- nameStart)
-            if braced {
-                guard base.load(fromByteOffset: index, as: UInt8.self) == 0x7D else {
-                    stop = dollar
-                    break
-                }
-                index &+= 1
-            } else if policy.bracesOnly {
-                position = index  // `$NAME` is not ours: kept
-                continue
-            }
-            let slot = cachedSlot(name)
+        // The hot loop reads locals only: the table, the policy's choices, a count of secrets.
+        let cache = self.cache
+        let bracesOnly = policy.bracesOnly
+        let onUnset = policy.onUnset
+        var secrets = 0
+        defer { substitutedSecrets += secrets }
+        let handled = try ReferenceScanner.copy(
+            lexer.remaining, atEnd: false, lenient: false, to: output
+        ) { key, name, braced in
+            // `$NAME` is not ours under `--braces-only`: kept.
+            if !braced && bracesOnly { return .keep }
+            let slot = cache.find(key, name) ?? insert(key, name)
             switch cache.resolution(at: slot) {
             case .value(let secret):
-                try output.write(base + runStart, count: dollar &- runStart)
-                try output.write(cache.value(at: slot))
-                runStart = index
-                if secret { substitutedSecrets += 1 }
+                if secret { secrets &+= 1 }
+                return .replace(cache.value(at: slot))
             case .notSelected:
-                break
+                return .keep
             case .unset:
-                switch policy.onUnset {
-                case .keep:
-                    break
-                case .empty:
-                    try output.write(base + runStart, count: dollar &- runStart)
-                    runStart = index
-                case .error:
-                    stop = dollar
+                switch onUnset {
+                case .keep: return .keep
+                case .empty: return .remove
+                case .error: return .stop
                 }
             }
-            if stop != count { break }
-            position = index
         }
-        try output.write(base + runStart, count: stop &- runStart)
-        lexer.skip(stop)
+        lexer.skip(handled)
     }
 
     /// `$NAME` or `${NAME}`: `text` is the whole reference, `name` the name in it.
@@ -269,7 +197,8 @@ public struct Renderer {
         lexer: inout Lexer,
         to output: ByteOutput
     ) throws(SystemError) {
-        let slot = cachedSlot(name)
+        let base = name.baseAddress.unsafelyUnwrapped
+        let slot = cachedSlot(NameKey(base, count: name.count, readable: name.count), base)
         let resolution = cache.resolution(at: slot)
         let writing = errorCount == 0
         if case .value = resolution, writing { try output.write(cache.value(at: slot)) }
@@ -297,14 +226,21 @@ public struct Renderer {
         }
     }
 
-    /// The cache slot of `name`, resolved and cached on its first use.
+    /// The cache slot of the name whose key is `key` and whose bytes start at `name`, resolved and
+    /// cached on its first use.
     @inline(__always)
-    mutating func cachedSlot(_ name: UnsafeRawBufferPointer) -> Int {
-        let hash = NameCache.hash(name)
-        if let slot = cache.find(name, hash: hash) { return slot }
-        let nameString = String(decoding: name, as: UTF8.self)
+    func cachedSlot(_ key: NameKey, _ name: UnsafeRawPointer) -> Int {
+        cache.find(key, name) ?? insert(key, name)
+    }
+
+    /// Resolves the name whose key is `key` and whose bytes start at `name`, which is not cached yet,
+    /// and caches it; returns its slot.
+    @inline(never)
+    private func insert(_ key: NameKey, _ name: UnsafeRawPointer) -> Int {
+        let bytes = UnsafeRawBufferPointer(start: name, count: key.length)
+        let nameString = String(decoding: bytes, as: UTF8.self)
         let value = variables[nameString]
-        return cache.insert(name, hash: hash, resolve(nameString, value: value), value: value ?? [])
+        return cache.insert(bytes, key: key, resolve(nameString, value: value), value: value ?? [])
     }
 
     private func resolve(_ name: String, value: [UInt8]?) -> Resolution {
@@ -543,7 +479,9 @@ public struct Renderer {
     }
 
     private func location(_ position: Position) -> SourceLocation {
-        SourceLocation(path: path, line: position.line, column: position.column)
+        let line = origin.line + position.line - 1
+        let column = position.line == 1 ? origin.column + position.column - 1 : position.column
+        return SourceLocation(path: path, line: line, column: column)
     }
 
     private mutating func reportUnset(_ name: String, braced: Bool, at position: Position) {
@@ -573,18 +511,4 @@ func looksLikeServerVariable(_ name: String) -> Bool {
         if byte >= 0x61 && byte <= 0x7A { hasLower = true }
     }
     return hasLower
-}
-
-/// Collects bytes in memory (for `renderString`).
-private final class ByteCollector {
-    var bytes: [UInt8] = []
-
-    func append(_ expansion: Renderer.Expansion, verbatim: [UInt8]) {
-        switch expansion {
-        case .text(let text): bytes.append(contentsOf: text)
-        case .quoted(let pattern): bytes.append(contentsOf: pattern.bytes)
-        case .verbatim: bytes.append(contentsOf: verbatim)
-        case .failed: break
-        }
-    }
 }

@@ -8,9 +8,17 @@ public final class ByteOutput {
     private let fd: Int32
     /// The name in error messages: a path, or `<stdout>`.
     public let name: String
-    /// When true, `flush` drops the buffered bytes (`check` runs the renderer without output); `write`
-    /// does not test it, so that the hot path has one branch.
-    private let discarding: Bool
+    /// Where flushed bytes go: the descriptor, nowhere (`check` runs the renderer without output), or
+    /// `collected`. `write` does not test it, so that the hot path has one branch.
+    private let sink: Sink
+    /// The bytes flushed so far by an in-memory output (`memory(name:)`).
+    public private(set) var collected: [UInt8] = []
+
+    private enum Sink {
+        case descriptor
+        case discard
+        case memory
+    }
 
     /// The size of the buffer.
     public static let bufferSize = 64 * 1024
@@ -19,19 +27,25 @@ public final class ByteOutput {
     public init(fd: Int32, name: String) {
         self.fd = fd
         self.name = name
-        self.discarding = false
+        self.sink = .descriptor
         self.buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
     /// A sink that drops everything: for checking without rendering.
     public static func discard() -> ByteOutput {
-        ByteOutput(discardingWithName: "<none>")
+        ByteOutput(sink: .discard, name: "<none>")
     }
 
-    private init(discardingWithName name: String) {
+    /// An output that keeps its bytes in `collected` (env-file values, tests): rendering into memory
+    /// takes the same path as rendering to a file.
+    public static func memory(name: String) -> ByteOutput {
+        ByteOutput(sink: .memory, name: name)
+    }
+
+    private init(sink: Sink, name: String) {
         self.fd = -1
         self.name = name
-        self.discarding = true
+        self.sink = sink
         self.buffer = .allocate(byteCount: 64 * 1024, alignment: 16)
     }
 
@@ -63,9 +77,7 @@ public final class ByteOutput {
     private func writeSlowly(_ base: UnsafeRawPointer, count: Int) throws(SystemError) {
         try flush()
         if count >= buffer.count {
-            if !discarding {
-                try writeAll(fd, UnsafeRawBufferPointer(start: base, count: count), name: name)
-            }
+            try deliver(UnsafeRawBufferPointer(start: base, count: count))
             return
         }
         (buffer.baseAddress.unsafelyUnwrapped + used).copyMemory(from: base, byteCount: count)
@@ -90,12 +102,20 @@ public final class ByteOutput {
         used += 1
     }
 
-    /// Writes everything buffered (a discarding sink just empties its buffer).
+    /// Writes everything buffered (a discarding sink just empties its buffer; an in-memory one appends it to `collected`).
     public func flush() throws(SystemError) {
         if used == 0 { return }
         let pending = UnsafeRawBufferPointer(rebasing: buffer[0..<used])
         used = 0
-        if discarding { return }
-        try writeAll(fd, pending, name: name)
+        try deliver(pending)
+    }
+
+    /// Hands flushed bytes to the sink.
+    private func deliver(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        switch sink {
+        case .descriptor: try writeAll(fd, bytes, name: name)
+        case .discard: break
+        case .memory: collected.append(contentsOf: bytes)
+        }
     }
 }

@@ -1,3 +1,5 @@
+import Platform
+
 /// Which variable names a render substitutes; references to other names are copied verbatim.
 ///
 /// With no names, prefixes or regular expressions every name is selected. `definedOnly` further limits
@@ -76,24 +78,7 @@ public struct Selection: Sendable {
     }
 }
 
-/// Whether `name` is a shell variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+/// Whether `name` is a shell variable name: `[A-Za-z_][A-Za-z0-9_]*` (`NameSyntax.isName`).
 public func isValidName(_ name: String) -> Bool {
-    var utf8 = name.utf8.makeIterator()
-    guard let first = utf8.next(), isNameStart(first) else { return false }
-    while let byte = utf8.next() {
-        if !isNameByte(byte) { return false }
-    }
-    return true
-}
-
-/// `[A-Za-z_]`.
-@inline(__always)
-func isNameStart(_ byte: UInt8) -> Bool {
-    (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A || byte == 0x5F
-}
-
-/// `[A-Za-z0-9_]`.
-@inline(__always)
-func isNameByte(_ byte: UInt8) -> Bool {
-    isNameStart(byte) || (byte >= 0x30 && byte <= 0x39)
+    withUTF8Bytes(name) { NameSyntax.isName($0) }
 }

@@ -1,6 +1,6 @@
 /// A name reduced to its length and its first and last eight bytes: equal keys mean equal names up to
 /// `exactLength` bytes (the two words then cover every byte), and a cheap hash either way.
-struct EnvsubstNameKey: Equatable {
+struct NameKey: Equatable {
     /// Names up to this long are identified by their key alone.
     static let exactLength = 16
 

@@ -111,7 +111,7 @@ public struct Variables: Sendable {
         for (name, value) in environment { scope[name] = value }
         var renderer = Renderer(
             policy: RenderPolicy(onUnset: .empty), variables: Variables(bytes: scope))
-        let rendered = renderer.renderBytes(value, path: path, origin: entry.position)
+        let rendered = try renderer.render(value, path: path, origin: entry.position)
         if !renderer.diagnostics.isEmpty { throw .diagnostics(renderer.diagnostics) }
         return rendered
     }

@@ -32,36 +32,27 @@ public enum VariableLister {
                 }
             }
             while true {
-                let token: Token?
+                let next: TemplateElement?
                 do {
-                    token = try lexer.next()
+                    next = try lexer.nextElement()
                 } catch {
                     throw .input(path: input.name, error)
                 }
-                guard let token else { break }
-                switch token {
+                guard let element = next else { break }
+                switch element {
                 case .text, .dollar: break
-                case .bareReference(let name, let offset):
+                case .name(let name, let reference, _):
                     result.append(
                         Occurrence(
-                            name: String(decoding: name, as: UTF8.self),
-                            location: location(lexer.position(at: offset))))
-                case .bracedName(_, let bytes, let offset), .bracedReference(let bytes, let offset):
-                    do throws(SyntaxError) {
-                        collect(
-                            try Parser.parseBraced(Array(bytes), at: lexer.position(at: offset)))
-                    } catch {
-                        problems.append(
-                            Diagnostic(
-                                .error, at: location(error.position), error.message,
-                                notes: error.notes))
-                    }
-                case .unterminated(_, let offset):
-                    let position = lexer.position(at: offset)
-                    let error = SyntaxError.unterminated(at: position)
+                            name: String(decoding: lexer.bytes(name), as: UTF8.self),
+                            location: location(lexer.position(at: reference.lowerBound))))
+                case .reference(let reference, _):
+                    collect(reference)
+                case .invalid(let error):
                     problems.append(
                         Diagnostic(
-                            .error, at: location(position), error.message, notes: error.notes))
+                            .error, at: location(error.position), error.message, notes: error.notes)
+                    )
                 }
             }
         }

@@ -1,22 +1,21 @@
 import Platform
 
-/// One piece of a template, as the lexer finds it. Byte buffers are valid until the next `next()` call;
-/// offsets count bytes from the start of the template (`Lexer.position(at:)` turns them into lines and
-/// columns).
-public enum Token {
+/// One piece of a template, as the lexer finds it: what it is, and where its bytes are, as offsets
+/// from the start of the template (`Lexer.bytes(_:)` reads them while the token is current,
+/// `Lexer.position(at:)` turns an offset into a line and a column).
+public enum Token: Equatable, Sendable {
     /// Text without any `$`: copied as is. Runs are as long as the read buffer allows.
-    case text(UnsafeRawBufferPointer)
+    case text(Range<Int>)
     /// `$$`: a literal `$` (the Docker Compose convention).
     case dollar
-    /// `$NAME`; the buffer holds the name.
-    case bareReference(name: UnsafeRawBufferPointer, offset: Int)
-    /// `${NAME}`: the name, and the whole reference's text.
-    case bracedName(name: UnsafeRawBufferPointer, text: UnsafeRawBufferPointer, offset: Int)
-    /// `${...}` with an operator, up to its matching `}`; the buffer holds the whole reference, `${` and
-    /// `}` included.
-    case bracedReference(UnsafeRawBufferPointer, offset: Int)
-    /// `${...` without its `}` before the end of the input; the buffer holds the rest of the input.
-    case unterminated(UnsafeRawBufferPointer, offset: Int)
+    /// `$NAME`: the whole reference; the name follows its `$`.
+    case bareReference(Range<Int>)
+    /// `${NAME}`: the whole reference; the name is between its `${` and `}`.
+    case bracedName(Range<Int>)
+    /// `${...}` with an operator, up to its matching `}`, `${` and `}` included.
+    case bracedReference(Range<Int>)
+    /// `${...` without its `}` before the end of the input: the rest of the input.
+    case unterminated(Range<Int>)
 }
 
 /// The render-mode lexer: scans a template in chunks, finding every `$` with `memchr` and handing back
@@ -63,17 +62,10 @@ public struct Lexer {
         if cursor == count {
             guard try more() else { return nil }
         }
-        let start = base + cursor
-        guard let dollar = memchr(start, 0x24, count - cursor) else {
-            let text = UnsafeRawBufferPointer(start: start, count: count - cursor)
-            cursor = count
-            return .text(text)
+        guard let dollar = firstDollar(base, from: cursor, count: count) else {
+            return .text(take(count - cursor))
         }
-        let length = start.distance(to: UnsafeRawPointer(dollar))
-        if length > 0 {
-            cursor += length
-            return .text(UnsafeRawBufferPointer(start: start, count: length))
-        }
+        if dollar > cursor { return .text(take(dollar - cursor)) }
         return try reference()
     }
 
@@ -83,55 +75,49 @@ public struct Lexer {
         base.load(fromByteOffset: index, as: UInt8.self)
     }
 
-    /// The token at the `$` at `cursor`.
+    /// The next `length` bytes from `cursor`, handed out: their offsets in the template.
+    @inline(__always)
+    private mutating func take(_ length: Int) -> Range<Int> {
+        let start = input.offset + cursor
+        cursor += length
+        return start..<start + length
+    }
+
+    /// The token at the `$` at `cursor`: `$NAME` and `${NAME}` as `ReferenceScanner` recognises them,
+    /// `$$`, a lone `$`, or a braced reference with an operator.
     @inline(__always)
     private mutating func reference() throws(SystemError) -> Token {
-        if cursor + 2 > count {
-            guard try ensure(2) else {
-                let text = UnsafeRawBufferPointer(start: base + cursor, count: count - cursor)
-                cursor = count
-                return .text(text)
-            }
-        }
-        let offset = input.offset + cursor
-        let second = byte(cursor + 1)
-        if second == 0x7B {
-            // The common case first: `${NAME}`.
-            var end = cursor + 2
-            if end < count && isNameStart(byte(end)) {
-                end += 1
-                while end < count && isNameByte(byte(end)) { end += 1 }
-                if end < count && byte(end) == 0x7D {
-                    let text = UnsafeRawBufferPointer(start: base + cursor, count: end + 1 - cursor)
-                    let name = UnsafeRawBufferPointer(
-                        start: base + cursor + 2, count: end - cursor - 2)
-                    cursor = end + 1
-                    return .bracedName(name: name, text: text, offset: offset)
+        while true {
+            switch ReferenceScanner.scan(
+                base, dollar: cursor, count: count, atEnd: input.reachedEnd)
+            {
+            case .name(_, _, let end, let braced):
+                let range = take(end - cursor)
+                return braced ? .bracedName(range) : .bareReference(range)
+            case .cut:
+                if count - cursor >= 2 && byte(cursor + 1) == 0x7B {
+                    return try braced()
                 }
+                // A `$` or a name at the end of the window: read until the window has doubled (or
+                // the input ends), so that a very long name is scanned again a few times at most.
+                _ = try ensure(max(2, 2 * (count - cursor)))
+            case .noName, .unclosed:
+                if count - cursor >= 2 {
+                    switch byte(cursor + 1) {
+                    case 0x7B: return try braced()
+                    case 0x24:
+                        cursor += 2
+                        return .dollar
+                    default: break
+                    }
+                }
+                return .text(take(1))
             }
-            return try braced(offset: offset)
         }
-        if isNameStart(second) {
-            var end = 2
-            while true {
-                while cursor + end < count && isNameByte(byte(cursor + end)) { end += 1 }
-                if cursor + end < count { break }
-                if !(try ensure(end + 1)) { break }
-            }
-            let name = UnsafeRawBufferPointer(start: base + cursor + 1, count: end - 1)
-            cursor += end
-            return .bareReference(name: name, offset: offset)
-        }
-        if second == 0x24 {
-            cursor += 2
-            return .dollar
-        }
-        cursor += 1
-        return .text(UnsafeRawBufferPointer(start: base + cursor - 1, count: 1))
     }
 
     /// Finds the `}` matching the `${` at `cursor`.
-    private mutating func braced(offset: Int) throws(SystemError) -> Token {
+    private mutating func braced() throws(SystemError) -> Token {
         var index = 2
         var depth = 1
         while true {
@@ -146,21 +132,13 @@ public struct Lexer {
                     if next == 0x7B { depth += 1 }
                 case 0x7D:
                     depth -= 1
-                    if depth == 0 {
-                        let text = UnsafeRawBufferPointer(start: base + cursor, count: index + 1)
-                        cursor += index + 1
-                        return .bracedReference(text, offset: offset)
-                    }
+                    if depth == 0 { return .bracedReference(take(index + 1)) }
                     index += 1
                 default:
                     index += 1
                 }
             }
-            if !(try more()) {
-                let rest = UnsafeRawBufferPointer(start: base + cursor, count: count - cursor)
-                cursor = count
-                return .unterminated(rest, offset: offset)
-            }
+            if !(try more()) { return .unterminated(take(count - cursor)) }
         }
     }
 
@@ -187,9 +165,16 @@ public struct Lexer {
     }
 }
 
-// MARK: - The renderer's window fast path
+// MARK: - Bytes, and the renderer's window fast path
 
 extension Lexer {
+    /// The bytes at `range`, offsets in the template that belong to the current token. Valid until the
+    /// next `next()` or `skip(_:)`.
+    @inline(__always)
+    func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base + (range.lowerBound - input.offset), count: range.count)
+    }
+
     /// The bytes of the current window not handed out yet (no read is made).
     var remaining: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base + cursor, count: count - cursor)
@@ -198,5 +183,37 @@ extension Lexer {
     /// Hands out the first `length` bytes of `remaining` without tokens: the caller has copied them.
     mutating func skip(_ length: Int) {
         cursor += length
+    }
+}
+
+// MARK: - Elements
+
+extension Lexer {
+    /// The next token with its reference parsed, or nil at the end of the input: the one dispatch of
+    /// the renderer and of `templater vars`.
+    @inline(__always)
+    public mutating func nextElement() throws(SystemError) -> TemplateElement? {
+        guard let token = try next() else { return nil }
+        switch token {
+        case .text(let range):
+            return .text(range)
+        case .dollar:
+            return .dollar
+        case .bareReference(let range):
+            return .name(range.lowerBound + 1..<range.upperBound, reference: range, braced: false)
+        case .bracedName(let range):
+            return .name(
+                range.lowerBound + 2..<range.upperBound - 1, reference: range, braced: true)
+        case .bracedReference(let range):
+            do throws(SyntaxError) {
+                let reference = try Parser.parseBraced(
+                    Array(bytes(range)), at: position(at: range.lowerBound))
+                return .reference(reference, text: range)
+            } catch {
+                return .invalid(error)
+            }
+        case .unterminated(let range):
+            return .invalid(.unterminated(at: position(at: range.lowerBound)))
+        }
     }
 }

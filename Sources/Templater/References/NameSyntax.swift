@@ -1,7 +1,8 @@
-/// The bytes that GNU envsubst's grammar is made of: `$`, `{`, `}` and ASCII names.
+/// The bytes that references are made of in both modes: `$`, `{`, `}` and ASCII names (GNU envsubst's
+/// grammar, and the names of render mode, `--allow`, env files and secrets).
 ///
 /// Names are `[A-Za-z_][A-Za-z0-9_]*` byte for byte, whatever the locale: a UTF-8 letter ends a name.
-public enum EnvsubstSyntax {
+public enum NameSyntax {
     /// `$`.
     public static let dollar: UInt8 = 0x24
     /// `{`.

@@ -11,20 +11,20 @@ func firstDollar(_ base: UnsafeRawPointer, from position: Int, count: Int)
 {
     var position = position
     if position &+ 16 <= count {
-        let first = EnvsubstSyntax.bytesEqual(
+        let first = NameSyntax.bytesEqual(
             UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self)),
-            to: EnvsubstSyntax.dollar)
+            to: NameSyntax.dollar)
         if first != 0 { return position &+ first.trailingZeroBitCount &>> 3 }
-        let second = EnvsubstSyntax.bytesEqual(
+        let second = NameSyntax.bytesEqual(
             UInt64(
                 littleEndian: base.loadUnaligned(fromByteOffset: position &+ 8, as: UInt64.self)
             ),
-            to: EnvsubstSyntax.dollar)
+            to: NameSyntax.dollar)
         if second != 0 { return position &+ 8 &+ second.trailingZeroBitCount &>> 3 }
         position &+= 16
     }
     guard position < count,
-        let found = memchr(base + position, Int32(EnvsubstSyntax.dollar), count &- position)
+        let found = memchr(base + position, Int32(NameSyntax.dollar), count &- position)
     else { return nil }
     return base.distance(to: UnsafeRawPointer(found))
 }

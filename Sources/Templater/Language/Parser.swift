@@ -77,13 +77,13 @@ public struct Parser {
                 text: Array(bytes[begin..<index]))
         }
         index += 1  // `{`
-        if peek() == 0x23, let next = peek(1), isNameStart(next) {
+        if peek() == 0x23, let next = peek(1), NameSyntax.startsName(next) {
             index += 1
             let name = self.name()
             try expectClosingBrace(after: "${#\(name)", begin: begin)
             return finish(name: name, operation: .length, begin: begin)
         }
-        guard let first = peek(), isNameStart(first) else {
+        guard let first = peek(), NameSyntax.startsName(first) else {
             throw SyntaxError(
                 "expected a variable name after '${'", at: position(at: begin),
                 notes: ["write $${ for a literal '${'"])
@@ -266,7 +266,7 @@ public struct Parser {
                     flushText()
                     literal.append(0x24)
                     index += 2
-                } else if next == 0x7B || next.map(isNameStart) == true {
+                } else if next == 0x7B || next.map(NameSyntax.startsName) == true {
                     flushText()
                     flushLiteral()
                     parts.append(.reference(try reference()))
@@ -304,7 +304,7 @@ public struct Parser {
 
     private mutating func name() -> String {
         let nameStart = index
-        while let byte = peek(), isNameByte(byte) { index += 1 }
+        while let byte = peek(), NameSyntax.continuesName(byte) { index += 1 }
         return String(decoding: bytes[nameStart..<index], as: UTF8.self)
     }
 

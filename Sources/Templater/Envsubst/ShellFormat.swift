@@ -1,7 +1,7 @@
 /// The SHELL-FORMAT argument of GNU envsubst: a string whose `$NAME` and `${NAME}` mentions select the
 /// variables to substitute (and that `envsubst -v` lists).
 ///
-/// GNU's reading of it (gettext 0.21, `envsubst.c`) is looser than its reading of the input and is
+/// GNU's reading of it (gettext 0.21, `envsubst.c`) is its reading of the input (`ReferenceScanner`),
 /// reproduced exactly:
 /// - after a `$`, one `{` is skipped; if no name starts there, scanning goes on right after what was
 ///   skipped, so in `$$A` the second `$` starts a mention of `A`, and `${$A}` mentions `A`;
@@ -21,26 +21,23 @@ public struct ShellFormat: Equatable, Sendable {
     /// Reads the names mentioned in `format`, a byte string.
     public init(bytes format: [UInt8]) {
         var names: [String] = []
-        let end = format.firstIndex(of: 0) ?? format.count
-        var index = 0
-        while index < end {
-            let byte = format[index]
-            index += 1
-            guard byte == EnvsubstSyntax.dollar else { continue }
-            var braced = false
-            if index < end && format[index] == EnvsubstSyntax.openingBrace {
-                braced = true
-                index += 1
+        format.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            let end = format.firstIndex(of: 0) ?? format.count
+            var position = 0
+            while let dollar = firstDollar(base, from: position, count: end) {
+                switch ReferenceScanner.scan(base, dollar: dollar, count: end, atEnd: true) {
+                case .name(let key, let nameStart, let referenceEnd, _):
+                    let name = UnsafeRawBufferPointer(start: base + nameStart, count: key.length)
+                    names.append(String(decoding: name, as: UTF8.self))
+                    position = referenceEnd
+                case .noName(let resume), .unclosed(let resume):
+                    position = resume
+                case .cut:
+                    // Never at the end of the text: what is there is all there is.
+                    return
+                }
             }
-            guard index < end && EnvsubstSyntax.startsName(format[index]) else { continue }
-            let nameStart = index
-            repeat { index += 1 } while index < end && EnvsubstSyntax.continuesName(format[index])
-            let name = format[nameStart..<index]
-            if braced {
-                guard index < end && format[index] == EnvsubstSyntax.closingBrace else { continue }
-                index += 1
-            }
-            names.append(String(decoding: name, as: UTF8.self))
         }
         self.names = names
     }
