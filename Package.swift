@@ -25,7 +25,9 @@ let package = Package(
     ],
     targets: [
         // Libraries: the logic. No printing, no exiting, no reading of the process environment.
-        .target(name: "Platform", swiftSettings: strict),
+        // signalfd(2) and prctl(2), which the Glibc module does not export (a header, no C code).
+        .systemLibrary(name: "CPlatform", path: "Sources/CPlatform"),
+        .target(name: "Platform", dependencies: ["CPlatform"], swiftSettings: strict),
         .target(name: "Templater", dependencies: ["Platform"], swiftSettings: strict),
         .target(name: "WaitFor", dependencies: ["Platform"], swiftSettings: strict),
         .target(

@@ -14,7 +14,8 @@ import PackageDescription
 let package = Package(
     name: "EntrypointToolkitFuzz",
     targets: [
-        .target(name: "Platform", path: "Library/Platform"),
+        .systemLibrary(name: "CPlatform", path: "Library/CPlatform"),
+        .target(name: "Platform", dependencies: ["CPlatform"], path: "Library/Platform"),
         .target(name: "Templater", dependencies: ["Platform"], path: "Library/Templater"),
         .target(name: "WaitFor", dependencies: ["Platform"], path: "Library/WaitFor"),
         .target(name: "FuzzSupport"),

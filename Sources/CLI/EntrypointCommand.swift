@@ -93,6 +93,11 @@ public enum EntrypointCommand {
           --lock PATH             run the hooks under an exclusive flock on PATH
           --user USER[:GROUP]     switch user after the hooks (root only; no-op if already)
           --init                  stay PID 1: forward signals, reap orphans, exit with the child
+          --signal-group          forward signals to the child's whole process group (implies --init)
+          --signal-map FROM:TO,.. rewrite forwarded signals, e.g. TERM:QUIT (implies --init)
+          --stop-signal SIG       the signal that starts the stop (default TERM; implies --init)
+          --stop-delay D          keep serving for D after the stop signal, then forward it
+          --stop-timeout D        SIGKILL the child's group D after the forwarded stop: exit 137
           --watch                 after start, re-render when a template, env file or _FILE
                                   secret changes, check, then signal the server (implies --init)
           --reload-check COMMAND  validate the new files first (e.g. 'nginx -t'); a failure

@@ -44,6 +44,11 @@ struct EntrypointOptions {
         ("--lock", "ENTRYPOINT_LOCK"),
         ("--user", "ENTRYPOINT_USER"),
         ("--init", "ENTRYPOINT_INIT"),
+        ("--signal-group", "ENTRYPOINT_SIGNAL_GROUP"),
+        ("--signal-map", "ENTRYPOINT_SIGNAL_MAP"),
+        ("--stop-signal", "ENTRYPOINT_STOP_SIGNAL"),
+        ("--stop-delay", "ENTRYPOINT_STOP_DELAY"),
+        ("--stop-timeout", "ENTRYPOINT_STOP_TIMEOUT"),
         ("--dry-run", "ENTRYPOINT_DRY_RUN"),
         ("--watch", "ENTRYPOINT_WATCH"),
         ("--reload-check", "ENTRYPOINT_RELOAD_CHECK"),
@@ -190,6 +195,11 @@ struct EntrypointOptions {
         configuration.hookTimeout = try duration("--hook-timeout").flatMap { $0 == 0 ? nil : $0 }
         configuration.lockPath = single("--lock")?.value
         configuration.initMode = try boolean("--init")
+        configuration.stop = try stopProfile(single: single, boolean: boolean, duration: duration)
+        let stopOptions = ["--signal-map", "--stop-signal", "--stop-delay", "--stop-timeout"]
+        if configuration.stop.signalGroup || stopOptions.contains(where: { single($0) != nil }) {
+            configuration.initMode = true
+        }
         configuration.dryRun = try boolean("--dry-run")
         try parseWatchOptions(
             into: &configuration, boolean: boolean, single: single, duration: duration)
@@ -229,6 +239,37 @@ struct EntrypointOptions {
         return options
     }
 
+    // MARK: - Stop profile
+
+    /// `--signal-group`, `--signal-map`, `--stop-signal`, `--stop-delay`, `--stop-timeout` (and their
+    /// variables), read through `parse`'s own accessors so that flags win over variables the same way.
+    static func stopProfile(
+        single: (String) -> (value: String, origin: String)?,
+        boolean: (String) throws(UsageError) -> Bool,
+        duration: (String) throws(UsageError) -> UInt64?
+    ) throws(UsageError) -> StopProfile {
+        var profile = StopProfile()
+        profile.signalGroup = try boolean("--signal-group")
+        if let (value, origin) = single("--signal-map") {
+            do {
+                profile.signalMap = try SignalMap(parsing: value)
+            } catch {
+                throw UsageError("\(origin): \(error)")
+            }
+        }
+        if let (value, origin) = single("--stop-signal") {
+            do {
+                profile.stopSignal = try SignalMap.forwardable(value)
+            } catch {
+                throw UsageError("\(origin): \(error)")
+            }
+        }
+        profile.stopDelay = try duration("--stop-delay") ?? 0
+        // 0 means no timeout, as for --wait-timeout and --hook-timeout.
+        profile.stopTimeout = try duration("--stop-timeout").flatMap { $0 == 0 ? nil : $0 }
+        return profile
+    }
+
     // MARK: - Flags
 
     /// What the command line itself says: flag values in order, switches, the command.
@@ -243,11 +284,13 @@ struct EntrypointOptions {
         "--template", "--allow", "--allow-prefix", "--allow-regex", "--unset", "--env-file",
         "--suffix", "--mode", "--wait", "--wait-timeout", "--hook", "--hooks-dir", "--hook-timeout",
         "--lock", "--user", "--log-level", "--secrets-dir",
+        "--signal-map", "--stop-signal", "--stop-delay", "--stop-timeout",
         "--reload-check", "--reload-check-timeout", "--reload-signal", "--watch-debounce",
     ]
     private static let switchFlags: Set<String> = [
         "--defined-only", "--braces-only", "--no-empty", "--fail-fast", "--no-file-env", "--init",
         "--dry-run", "--quiet",
+        "--signal-group",
         "--watch",
     ]
 

@@ -41,6 +41,9 @@ public struct Configuration: Sendable {
     public var user: UserSpec?
     /// `--init`: stay PID 1 and supervise the command instead of exec'ing it.
     public var initMode = false
+    /// `--signal-group`, `--signal-map`, `--stop-signal`, `--stop-delay`, `--stop-timeout`: how init
+    /// mode forwards signals and stops the command (any of them implies `--init`).
+    public var stop = StopProfile()
     /// `--watch`: after the server started, re-render when an input changes, check, and signal
     /// (implies `initMode`).
     public var watch = false

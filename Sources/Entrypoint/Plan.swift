@@ -69,6 +69,9 @@ struct Plan {
         let mode =
             configuration.initMode ? " (init mode: supervised as a child)" : " (exec in place)"
         lines.append("command: \(shellQuoted(log.redact(words: configuration.command)))\(mode)")
+        if configuration.initMode && !configuration.stop.isPlain {
+            lines.append("stop: \(configuration.stop.summary)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

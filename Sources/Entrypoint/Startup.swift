@@ -72,8 +72,15 @@ public struct Startup {
             environment["HOME"] = user.home
         }
         if configuration.initMode {
-            return try InitSupervisor.run(
-                configuration.command, environment: environment, log: log, watch: watch)
+            let supervisor = try InitSupervisor(
+                command: configuration.command, environment: environment,
+                profile: configuration.stop, log: log)
+            if let watch {
+                watch.serverStarted(environment: environment)
+                watch.attach(to: supervisor)
+            }
+            defer { watch?.stop() }
+            return try supervisor.run()
         }
         // A SIGTERM from here on is not lost while the server starts: see execAsProcessOne.
         let stopped = execAsProcessOne(configuration.command, environment: environment) {

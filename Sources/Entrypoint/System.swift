@@ -146,18 +146,6 @@ func blockSignals(_ signals: [Int32]) {
     _ = pthread_sigmask(SIG_BLOCK, &set, nil)
 }
 
-/// `sigtimedwait(2)` for any of `signals` (which must be blocked) for up to `milliseconds`; returns the
-/// signal taken, or nil on timeout.
-func takeSignal(_ signals: [Int32], milliseconds: Int) -> Int32? {
-    var set = sigset_t()
-    sigemptyset(&set)
-    for signal in signals { sigaddset(&set, signal) }
-    var info = siginfo_t()
-    var timeout = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-    let result = sigtimedwait(&set, &info, &timeout)
-    return result > 0 ? result : nil
-}
-
 /// Waits up to `milliseconds` (-1: forever) for the signal pipe to become readable.
 func waitForSignalPipe(milliseconds: Int32) {
     guard SignalPipe.readDescriptor >= 0 else {
@@ -369,12 +357,14 @@ struct FileIdentity: Hashable {
     var inode: UInt64
 }
 
-/// Unblocks `signals` in the calling thread (`pthread_sigmask(2)`).
-func unblockSignals(_ signals: [Int32]) {
+/// The first of `signals` that is pending (blocked and not yet taken), without taking it
+/// (`sigpending(2)`): how a running reload check learns that the server is stopping while the
+/// supervisor's loop still has the signal to act on.
+func firstPendingSignal(_ signals: [Int32]) -> Int32? {
     var set = sigset_t()
     sigemptyset(&set)
-    for signal in signals { sigaddset(&set, signal) }
-    _ = pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    guard sigpending(&set) == 0 else { return nil }
+    return signals.first { sigismember(&set, $0) == 1 }
 }
 
 /// `poll(2)` for `POLLIN` on `descriptors` (negative ones are ignored) for up to `milliseconds`

@@ -77,7 +77,8 @@ import Testing
         try Self.exerciseForwarding(entrypoint: pid, output: child)
         let result = child.finish()
         #expect(result.status == .exited(0))
-        #expect(result.err.contains("entrypoint: info: sh (pid 2) ended: exit status 0\n"))
+        #expect(result.err.contains("entrypoint: info: stop: sending SIGTERM to sh (pid 2)\n"))
+        #expect(result.err.contains("ms: exit status 0\n"))
     }
 
     /// Sends SIGQUIT, SIGWINCH, SIGUSR1 and SIGTERM to `entrypoint` and checks the server got each.

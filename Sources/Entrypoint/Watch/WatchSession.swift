@@ -11,6 +11,10 @@ public final class WatchSession {
     private let watcher: Watcher
     private var reloader: Reloader
     private let log: Log
+    /// The inotify descriptor's registration in the supervisor's loop, once attached.
+    var source: SupervisorLoop.DescriptorID?
+    /// The pending debounce timer in the supervisor's loop.
+    var timer: SupervisorLoop.TimerID?
 
     /// Arms the watch for what `startup`'s render phase reads; the check runs with the server's
     /// environment, set by `serverStarted`.
