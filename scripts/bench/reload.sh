@@ -47,12 +47,14 @@ printf 'listen ${PORT:-8080}\n' > "$work/idle/templates/app.conf.template"
 pid=$!
 sleep 1
 read -r -a before < "/proc/$pid/stat"
+wakes_before=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$pid/status")
 sleep "$seconds"
 read -r -a after < "/proc/$pid/stat"
+wakes_after=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$pid/status")
 kill -TERM "$pid"
 wait "$pid" || true
 ticks=$(getconf CLK_TCK)
 # Fields 14 and 15 (utime, stime) are at indexes 13 and 14 (the command has no spaces here).
 used=$(( (after[13] + after[14]) - (before[13] + before[14]) ))
 printf '%-44s %s\n' "idle watching entrypoint, CPU over ${seconds}s" \
-    "$(( used * 1000 / ticks )) ms (user+system; clock ticks of $(( 1000 / ticks )) ms)"
+    "$(( used * 1000 / ticks )) ms (user+system; clock ticks of $(( 1000 / ticks )) ms), $(( wakes_after - wakes_before )) wake-ups"
