@@ -251,10 +251,17 @@ public func isDirectory(_ path: String) -> Bool {
 func fileFacts(_ path: String) throws(SystemError) -> FileFacts {
     var info = stat()
     _ = try retryingOnInterrupt("stat(\(path))") { stat(path, &info) }
-    let type = info.st_mode & S_IFMT
-    return FileFacts(
-        isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
-        hasExecuteBit: info.st_mode & 0o111 != 0)
+    return FileFacts(info)
+}
+
+extension FileFacts {
+    /// What `stat`/`lstat` said of an entry.
+    fileprivate init(_ info: stat) {
+        let type = info.st_mode & S_IFMT
+        self.init(
+            isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
+            hasExecuteBit: info.st_mode & 0o111 != 0)
+    }
 }
 
 /// An open directory (`opendir(3)`), read once by `names()`; closed when the value goes.
@@ -458,8 +465,5 @@ func onlineProcessorCount() -> Int {
 func linkFacts(_ path: String) throws(SystemError) -> FileFacts {
     var info = stat()
     _ = try retryingOnInterrupt("lstat(\(path))") { lstat(path, &info) }
-    let type = info.st_mode & S_IFMT
-    return FileFacts(
-        isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
-        hasExecuteBit: info.st_mode & 0o111 != 0)
+    return FileFacts(info)
 }
