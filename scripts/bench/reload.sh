@@ -41,6 +41,7 @@ echo "target: median <= 200 ms, 0 failed requests"
 # --- 2. idle cost --------------------------------------------------------------------------------
 seconds="${RELOAD_IDLE_SECONDS:-60}"
 mkdir -p "$work/idle/templates" "$work/idle/out"
+# shellcheck disable=SC2016 # a template: the reference is for the entrypoint, not the shell
 printf 'listen ${PORT:-8080}\n' > "$work/idle/templates/app.conf.template"
 "$DIST/entrypoint" --quiet --watch --template "$work/idle/templates:$work/idle/out" \
     -- sleep $((seconds + 30)) &
