@@ -29,6 +29,7 @@ import argparse
 import hashlib
 import http.client
 import os
+import re
 import signal
 import stat
 import sys
@@ -54,8 +55,9 @@ NGINX_PROFILE = {"ENTRYPOINT_SIGNAL_MAP": "TERM:QUIT", "ENTRYPOINT_STOP_DELAY": 
                  "ENTRYPOINT_STOP_TIMEOUT": "20s"}
 HAPROXY_PROFILE = {"ENTRYPOINT_SIGNAL_MAP": "TERM:USR1", "ENTRYPOINT_STOP_DELAY": "5s",
                    "ENTRYPOINT_STOP_TIMEOUT": "20s"}
-STREAM_LIMIT = 4000  # requests; the stream also ends after STREAM_SECONDS
-STREAM_SECONDS = 60
+STREAM_LIMIT = 10000  # requests; the stream also ends after STREAM_SECONDS
+STREAM_SECONDS = 90
+STREAM_PAUSE = 0.005  # seconds between requests: a steady stream, not a flood
 
 
 def next_server_line(template_text):
@@ -110,7 +112,8 @@ class KubeletStack(Stack):
             self.write_config_map(server, {
                 path.name: path.read_bytes() for path in sorted((TEMPLATES / server).iterdir())})
         haproxy = (TEMPLATES / "haproxy" / "haproxy.cfg.template").read_text()
-        self.write_config_map("haproxy", {"haproxy.cfg.template": next_server_line(haproxy).encode()})
+        self.write_config_map("haproxy",
+                              {"haproxy.cfg.template": next_server_line(haproxy).encode()})
 
     def volume(self, name):
         return self.dir / "volumes" / name
@@ -186,11 +189,11 @@ def check_volume_layout(stack):
     directory, every visible name a link into `..data`, files mode 0644."""
     for volume in sorted(stack.volumes.iterdir()):
         data = os.readlink(volume / "..data")
-        expect(data.startswith("..") and data.count("_") == 5 and "." in data[2:],
-               f"{volume.name}: ..data -> {data}")
+        expect(re.fullmatch(r"\.\.\d{4}(_\d\d){5}\.\d+", data), f"{volume.name}: ..data -> {data}")
         entries = sorted(os.listdir(volume))
-        expect(entries[:2] == [data, "..data"] or set(entries) >= {data, "..data"},
-               f"{volume.name}: {entries}")
+        hidden = [name for name in entries if name.startswith("..")]
+        expect(hidden == sorted([data, "..data"]), f"{volume.name}: {entries}")
+        expect(stat.S_IMODE((volume / data).lstat().st_mode) == 0o755, f"{volume.name}/{data} mode")
         visible = [name for name in entries if not name.startswith("..")]
         expect(visible, f"{volume.name} has no keys")
         for name in visible:
@@ -241,7 +244,7 @@ def check_replicas_run_no_migrations(stack):
     for replica in ("app", "app2"):
         expect("Operations to perform" not in logs[replica], f"{replica} ran migrate")
         expect("hook" not in logs[replica], f"{replica} ran a hook:\n{tail(stack.log(replica))}")
-    print(f"      migrate applied once (Job 1, app 0, app2 0)", flush=True)
+    print("      migrate applied once (Job 1, app 0, app2 0)", flush=True)
 
 
 def check_proxies_up(stack):
@@ -290,6 +293,7 @@ def check_rolling_update(stack, results):
     HAProxy: every request answers 200."""
     stop = threading.Event()
     seen_header = []
+    drained = applied = None
 
     def stream():
         started = time.monotonic()
@@ -303,6 +307,7 @@ def check_rolling_update(stack, results):
                     seen_header.append(len(results))
             except (OSError, http.client.HTTPException) as error:
                 results.append(repr(error))
+            time.sleep(STREAM_PAUSE)
 
     worker = threading.Thread(target=stream)
     worker.start()
@@ -321,7 +326,8 @@ def check_rolling_update(stack, results):
         expect(status == 0, f"the old replica exited {status}:\n{tail(stack.log('nginx'))}")
         expect(drained >= 5, f"the old replica ended after {drained:.1f}s, inside its drain")
         log = stack.log("nginx").read_text(errors="replace")
-        expect("stop: sending SIGQUIT to nginx" in log, f"no graceful stop:\n{tail(stack.log('nginx'))}")
+        expect("stop: sending SIGQUIT to nginx" in log,
+               f"no graceful stop:\n{tail(stack.log('nginx'))}")
         wait_until(lambda: stack.backend_states().get("nginx") == "DOWN", 15,
                    "HAProxy to mark the old replica DOWN")
         before = len(results)
@@ -342,10 +348,12 @@ def check_rolling_update(stack, results):
     finally:
         stop.set()
         worker.join(timeout=20)
-    failures = [r for r in results if r != 200]
-    print(f"      rolling update: {len(failures)} failed of {len(results)} "
-          f"(old replica drained {drained:.1f}s; ConfigMap update served after {applied:.2f}s, "
-          f"{len(seen_header)} responses through HAProxy carried it)", flush=True)
+        failures = [r for r in results if r != 200]
+        timings = ("" if applied is None else f" (old replica drained {drained:.1f}s; ConfigMap "
+                   f"update served after {applied:.2f}s, {len(seen_header)} responses through "
+                   "HAProxy carried it)")
+        print(f"      rolling update: {len(failures)} failed of {len(results)}{timings}",
+              flush=True)
     expect(not failures, f"{len(failures)} of {len(results)} requests failed: {failures[:5]}")
     log = stack.log(NEXT).read_text(errors="replace")
     expect("reload" in log.lower(), f"no reload in the new replica's log:\n{tail(stack.log(NEXT))}")
