@@ -28,6 +28,7 @@ template with one more `server` line for the new replica (the only difference, c
 import argparse
 import hashlib
 import http.client
+import json
 import os
 import re
 import signal
@@ -142,6 +143,17 @@ class KubeletStack(Stack):
                                           for key, text in self.secret_values.items()})
         self.written = tree_state(self.volumes)
 
+    def app_pod_env(self, replica="app"):
+        """The app's environment as a pod gets it: the app image's ENV (images/django/Dockerfile:
+        the hooks dir, the lock, the wait timeout), then the manifest's env, which empties the
+        hooks dir and the lock (deploy/kubernetes/app.yaml, migrate-job.yaml)."""
+        env = self.app_env(replica=replica)
+        env.update({"ENTRYPOINT_HOOKS_DIR": str(APP_SOURCE / "hooks"),
+                    "ENTRYPOINT_LOCK": str(self.static / ".entrypoint.lock"),
+                    "ENTRYPOINT_WAIT_TIMEOUT": "60s"})
+        env.update({"ENTRYPOINT_HOOKS_DIR": "", "ENTRYPOINT_LOCK": ""})
+        return env
+
     def haproxy_env(self):
         env = super().haproxy_env()
         env.update(HAPROXY_PROFILE)
@@ -217,9 +229,7 @@ def check_migrate_job(stack):
     hooks, waiting for the database, then `manage.py migrate` as its command; exits 0."""
     stack.db.initialise()
     stack.db.start()
-    env = stack.app_env()
-    env["ENTRYPOINT_HOOKS_DIR"] = ""
-    env["ENTRYPOINT_WAIT_TIMEOUT"] = "60s"
+    env = stack.app_pod_env()
     argv = stack.app_argv(command=["python", "manage.py", "migrate", "--noinput"], phases=False)
     log = stack.log("migrate-job")
     status = stack.processes.run(argv, env, log, cwd=APP_SOURCE, timeout=120)
@@ -231,8 +241,7 @@ def check_replicas_run_no_migrations(stack):
     """Two app replicas as deploy/kubernetes/app.yaml runs them (ENTRYPOINT_HOOKS_DIR empty) serve
     and apply no migration: the migration was applied once, by the Job."""
     for replica in ("app", "app2"):
-        env = stack.app_env(replica=replica)
-        env["ENTRYPOINT_HOOKS_DIR"] = ""
+        env = stack.app_pod_env(replica)
         stack.processes.start(replica, stack.app_argv(replica=replica, phases=False), env,
                               stack.log(replica), cwd=APP_SOURCE)
     for replica in ("app", "app2"):
@@ -288,21 +297,53 @@ def check_read_only_inputs(stack, before):
         expect((stack.dir / output).exists(), f"{output} is not in its emptyDir")
 
 
+def post_form(stack):
+    """(headers, body) of a new post: the CSRF cookie and token of one GET / through HAProxy."""
+    status, headers, body = http_request(stack.ports["haproxy"], "/")
+    expect(status == 200, f"GET / answered {status}")
+    cookie = next((c.split(";")[0] for c in header_values(headers, "Set-Cookie")
+                   if c.startswith("csrftoken=")), None)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    expect(cookie and token, "no CSRF cookie or token")
+    form = (f"csrfmiddlewaretoken={token.group(1).decode()}&title=Rolling+update"
+            "&author=kubelet-test&body=Posted+during+the+rolling+update.")
+    return ({"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+            form.encode())
+
+
+def post_count(stack):
+    """The number of posts, from the app's /api/health through HAProxy."""
+    status, _, body = http_request(stack.ports["haproxy"], "/api/health")
+    expect(status == 200, f"/api/health answered {status}")
+    return json.loads(body)["posts"]
+
+
 def check_rolling_update(stack, results):
     """The rolling update and the ConfigMap update under one bounded request stream through
-    HAProxy: every request answers 200."""
+    HAProxy: GET /api/health (200) and, every fourth request, a new post (POST /, 302; HAProxy
+    retries no POST, so one cut short by a stopping nginx would count): none may fail."""
     stop = threading.Event()
     seen_header = []
     drained = applied = None
+    post_headers, post_body = post_form(stack)
+    expected = {}
+    posts_before = post_count(stack)
 
     def stream():
         started = time.monotonic()
         while (not stop.is_set() and len(results) < STREAM_LIMIT
                and time.monotonic() - started < STREAM_SECONDS):
+            post = len(results) % 4 == 3
             try:
-                status, headers, _ = http_request(stack.ports["haproxy"], "/api/health",
-                                                  timeout=10)
-                results.append(status)
+                if post:
+                    status, headers, _ = http_request(stack.ports["haproxy"], "/", method="POST",
+                                                      headers=post_headers, body=post_body,
+                                                      timeout=10)
+                else:
+                    status, headers, _ = http_request(stack.ports["haproxy"], "/api/health",
+                                                      timeout=10)
+                results.append("ok" if status == (302 if post else 200) else status)
+                expected["posts"] = expected.get("posts", 0) + (post and status == 302)
                 if header_values(headers, CONFIG_HEADER) == ["v2"]:
                     seen_header.append(len(results))
             except (OSError, http.client.HTTPException) as error:
@@ -348,13 +389,16 @@ def check_rolling_update(stack, results):
     finally:
         stop.set()
         worker.join(timeout=20)
-        failures = [r for r in results if r != 200]
-        timings = ("" if applied is None else f" (old replica drained {drained:.1f}s; ConfigMap "
+        failures = [r for r in results if r != "ok"]
+        timings = ("" if applied is None else f" ({expected.get('posts', 0)} of them posts; "
+                   f"old replica drained {drained:.1f}s; ConfigMap "
                    f"update served after {applied:.2f}s, {len(seen_header)} responses through "
                    "HAProxy carried it)")
         print(f"      rolling update: {len(failures)} failed of {len(results)}{timings}",
               flush=True)
     expect(not failures, f"{len(failures)} of {len(results)} requests failed: {failures[:5]}")
+    stored = post_count(stack) - posts_before
+    expect(stored == expected["posts"], f"{expected['posts']} posts answered 302, {stored} stored")
     log = stack.log(NEXT).read_text(errors="replace")
     expect("reload" in log.lower(), f"no reload in the new replica's log:\n{tail(stack.log(NEXT))}")
 
