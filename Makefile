@@ -6,7 +6,7 @@ TOOLS         = entrypoint templater wait-for
 DIST          = dist
 
 .PHONY: all build check test test-unit test-servers test-stack test-containers lint lint-format lint-images \
-        lint-deploy format dist bench demo fuzz fuzz-short clean deps
+        lint-scripts lint-deploy format dist bench demo fuzz fuzz-short clean deps
 
 all: build
 
@@ -18,7 +18,7 @@ check: deps-oracles build lint-format
 	$(SWIFT) test --skip ServerTests
 
 # Everything, on a fresh machine included.
-test: deps check fuzz-short dist test-servers lint-images lint-deploy test-stack test-containers
+test: deps check fuzz-short dist test-servers lint-images lint-scripts lint-deploy test-stack test-containers
 
 deps: deps-oracles
 	scripts/install-deps.sh servers peers lint python
@@ -38,13 +38,17 @@ test-stack: dist
 test-containers: dist
 	scripts/test-containers.sh
 
-lint: lint-format lint-images
+lint: lint-format lint-images lint-scripts
 
 lint-format:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 
 lint-images:
 	scripts/lint-images.sh
+
+# Every shell script under scripts/ and the CI entry point; -x follows the files they source.
+lint-scripts:
+	shellcheck -x .ci/run $$(find scripts -name '*.sh' | sort)
 
 # deploy/ checked offline: Kubernetes 1.37's API schemas, the Compose schema, manifests against
 # templates/ and images/, and every check shown to fail on a broken copy (scripts/lint-deploy.sh).

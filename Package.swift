@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 //
 // The Entrypoint Toolkit: small static binaries that replace the `entrypoint.sh` scripts of container
-// images. No package dependencies: shipped targets use the standard library and Glibc only (SPEC §0).
+// images. No package dependencies: shipped targets use the standard library and Glibc only, so
+// that the static binaries stay small and start fast.
 
 import PackageDescription
 

@@ -2,7 +2,7 @@
 # Installs what a make target needs, only when it is missing: `scripts/install-deps.sh GROUP...`.
 # Groups: oracles (GNU envsubst, bash), servers (nginx, apache2, haproxy, mariadb, postgresql,
 # redis, rabbitmq),
-# peers (tini, wait-for-it, hyperfine), lint (hadolint, docker-compose),
+# peers (tini, wait-for-it, hyperfine), lint (hadolint, shellcheck, docker-compose),
 # containers (docker.io, debootstrap, docker-compose), python (virtualenv for the Django app),
 # deploy (docker-compose for its Compose schema, and .demo/deploy-venv with Tests/Deploy/requirements.txt:
 # kubernetes-validate, jsonschema, PyYAML).
@@ -38,6 +38,7 @@ for group in "$@"; do
         want /usr/bin/time time
         ;;
     lint)
+        want shellcheck shellcheck
         want docker-compose docker-compose
         want python3 python3
         ;;

@@ -503,7 +503,8 @@ for service in "${services[@]}"; do
     namespace_pid=$(awk '/^NSpid:/ { print $NF }' "/proc/$pid/status" 2>/dev/null || echo "?")
     if [[ "$comm" == entrypoint && "$service" != db ]]; then
         # The stop profile's supervisor: the server is its child.
-        read -r server_pid _ <"/proc/$pid/task/$pid/children" || server_pid=""
+        # (The children file has no final newline, so `read` would report EOF: take the first word.)
+        server_pid=$(awk '{ print $1 }' "/proc/$pid/task/$pid/children" 2>/dev/null || true)
         [[ -n "$server_pid" ]] && comm="entrypoint -> $(cat "/proc/$server_pid/comm" 2>/dev/null || echo "?")"
     fi
     command_line=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c 1-80)

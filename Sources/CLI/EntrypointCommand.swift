@@ -98,6 +98,13 @@ public enum EntrypointCommand {
           --stop-signal SIG       the signal that starts the stop (default TERM; implies --init)
           --stop-delay D          keep serving for D after the stop signal, then forward it
           --stop-timeout D        SIGKILL the child's group D after the forwarded stop: exit 137
+          --watch                 after start, re-render when a template, env file or _FILE
+                                  secret changes, check, then signal the server (implies --init)
+          --reload-check COMMAND  validate the new files first (e.g. 'nginx -t'); a failure
+                                  puts the previous files back and signals nothing
+          --reload-check-timeout D  end the check after D (default 30s): a failed reload
+          --reload-signal SIG     what tells the server to reload (default HUP)
+          --watch-debounce D      quiet time before a reload (default 50ms)
           --dry-run               print the plan (secrets redacted) and change nothing
           --log-level L           error, warning, info (default), debug
           --quiet                 same as --log-level warning

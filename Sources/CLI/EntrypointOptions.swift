@@ -50,6 +50,11 @@ struct EntrypointOptions {
         ("--stop-delay", "ENTRYPOINT_STOP_DELAY"),
         ("--stop-timeout", "ENTRYPOINT_STOP_TIMEOUT"),
         ("--dry-run", "ENTRYPOINT_DRY_RUN"),
+        ("--watch", "ENTRYPOINT_WATCH"),
+        ("--reload-check", "ENTRYPOINT_RELOAD_CHECK"),
+        ("--reload-check-timeout", "ENTRYPOINT_RELOAD_CHECK_TIMEOUT"),
+        ("--reload-signal", "ENTRYPOINT_RELOAD_SIGNAL"),
+        ("--watch-debounce", "ENTRYPOINT_WATCH_DEBOUNCE"),
         ("--log-level", "ENTRYPOINT_LOG_LEVEL"),
         ("--secrets-dir", "ENTRYPOINT_SECRETS_DIR"),
     ]
@@ -196,6 +201,8 @@ struct EntrypointOptions {
             configuration.initMode = true
         }
         configuration.dryRun = try boolean("--dry-run")
+        try parseWatchOptions(
+            into: &configuration, boolean: boolean, single: single, duration: duration)
 
         // `--quiet` is the flag form of `--log-level warning`: it beats ENTRYPOINT_LOG_LEVEL (flags
         // win), and an explicit --log-level beats it.
@@ -278,11 +285,13 @@ struct EntrypointOptions {
         "--suffix", "--mode", "--wait", "--wait-timeout", "--hook", "--hooks-dir", "--hook-timeout",
         "--lock", "--user", "--log-level", "--secrets-dir",
         "--signal-map", "--stop-signal", "--stop-delay", "--stop-timeout",
+        "--reload-check", "--reload-check-timeout", "--reload-signal", "--watch-debounce",
     ]
     private static let switchFlags: Set<String> = [
         "--defined-only", "--braces-only", "--no-empty", "--fail-fast", "--no-file-env", "--init",
         "--dry-run", "--quiet",
         "--signal-group",
+        "--watch",
     ]
 
     private static func readFlags(_ arguments: [String]) throws(UsageError) -> Flags {

@@ -1,6 +1,7 @@
 import Platform
 
-/// The process environment as a value: the libraries never read it themselves (STYLE: pure core).
+/// The process environment as a value: the libraries never read it themselves, so that every library
+/// call can be tested with the environment it is given, in process, without touching `environ`.
 public enum ProcessEnvironment {
     /// Every `NAME=value` of `environ`; when a name appears twice the first wins, as `getenv` does.
     ///

@@ -3,7 +3,7 @@ import WaitFor
 
 /// The `wait-for` command line: wait until every target is ready, then exec the command after `--`.
 ///
-/// Exit codes (SPEC §1): 0 ready (no command), 64 usage, 69 a target is unavailable (MySQL 1129),
+/// Exit codes (README.md, "Exit codes"): 0 ready (no command), 64 usage, 69 a target is unavailable (MySQL 1129),
 /// 124 timed out (the command is not run unless `--on-timeout run`), 126/127 the command cannot be
 /// run, 143/130 SIGTERM/SIGINT during the wait. `--once` exits 0 or 1.
 public enum WaitForCommand {

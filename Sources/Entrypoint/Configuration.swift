@@ -1,3 +1,4 @@
+import Platform
 import Templater
 import WaitFor
 
@@ -43,6 +44,15 @@ public struct Configuration: Sendable {
     /// `--signal-group`, `--signal-map`, `--stop-signal`, `--stop-delay`, `--stop-timeout`: how init
     /// mode forwards signals and stops the command (any of them implies `--init`).
     public var stop = StopProfile()
+    /// `--watch`: after the server started, re-render when an input changes, check, and signal
+    /// (implies `initMode`).
+    public var watch = false
+    /// `--reload-check COMMAND`: run against the new files before the server is signalled.
+    public var reloadCheck: ReloadCheck?
+    /// `--reload-signal SIG`: what tells the server to re-read its configuration.
+    public var reloadSignal: Int32 = SIGHUP
+    /// `--watch-debounce`: how long the inputs must stay unchanged before a reload, in nanoseconds.
+    public var watchDebounce: UInt64 = 50_000_000
     /// `--dry-run`: print the plan and change nothing.
     public var dryRun = false
     /// The command to exec, argv[0] first.

@@ -1,7 +1,7 @@
 import Platform
 import Templater
 
-/// Every way start-up fails before the server runs; the CLI maps each case to its exit code (SPEC §1)
+/// Every way start-up fails before the server runs; the CLI maps each case to its exit code (README.md, "Exit codes")
 /// and prints its description after `entrypoint: error: `. No description contains a secret value.
 public enum EntrypointError: Error, Equatable {
     /// An option or variable is malformed or names nothing (64).

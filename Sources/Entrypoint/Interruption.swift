@@ -1,7 +1,7 @@
 import Platform
 
 /// The signals the start-up phases react to, read from `SignalPipe`: SIGTERM and SIGINT abort start-up
-/// (143/130, SPEC §4); SIGCHLD wakes the hook runner when a hook ends.
+/// (143/130, 128 + the signal, as if killed by it); SIGCHLD wakes the hook runner when a hook ends.
 ///
 /// The abort itself is `SignalPipe.abortSignal`, which the handler sets once: every later check (the
 /// next phase, the exec) sees it, whoever took the signal's byte from the pipe (WaitFor's loop does).

@@ -65,6 +65,7 @@ struct Plan {
         }
 
         lines.append("user: " + (user.map(\.description) ?? "unchanged"))
+        lines += watchLines()
         let mode =
             configuration.initMode ? " (init mode: supervised as a child)" : " (exec in place)"
         lines.append("command: \(shellQuoted(log.redact(words: configuration.command)))\(mode)")

@@ -2,7 +2,8 @@ import Platform
 import Templater
 
 /// The start-up of a container, phase by phase, each announced in one log line: `_FILE` secrets →
-/// templates → wait → hooks → `--user` → exec (or `--init` supervision). SPEC §4.
+/// templates → wait → hooks → `--user` → exec (or `--init` supervision), as README.md's "entrypoint"
+/// section describes them.
 ///
 /// Configuration errors (an unknown user, a missing hooks directory) are found before any phase
 /// changes anything. SIGTERM/SIGINT abort between phases and inside the wait and the hooks with
@@ -59,6 +60,7 @@ public struct Startup {
         }
 
         try stopIfInterrupted()
+        let watch = try startWatch(secrets)
         try renderTemplates(secrets)
         try stopIfInterrupted()
         let prepared = try runNginxEntrypoint(secrets)
@@ -74,6 +76,11 @@ public struct Startup {
             let supervisor = try InitSupervisor(
                 command: configuration.command, environment: environment,
                 profile: configuration.stop, log: log)
+            if let watch {
+                watch.serverStarted(environment: environment)
+                watch.attach(to: supervisor)
+            }
+            defer { watch?.stop() }
             return try supervisor.run()
         }
         // A SIGTERM from here on is not lost while the server starts: see execAsProcessOne.
@@ -99,8 +106,9 @@ public struct Startup {
     }
 
     /// Phase 1: env files under the process environment, then `X_FILE` → `X` (docker-library
-    /// `file_env`: `X_FILE` is removed, `X` is exported to the hooks and the server).
-    func resolveSecrets() throws(EntrypointError) -> Secrets {
+    /// `file_env`: `X_FILE` is removed, `X` is exported to the hooks and the server). A reload of
+    /// `--watch` repeats it without `announce` (no `secrets:` line at every reload).
+    func resolveSecrets(announce: Bool = true) throws(EntrypointError) -> Secrets {
         let merged: [String: String]
         do {
             merged = try Variables(environment: environment, envFiles: configuration.envFiles)
@@ -145,7 +153,7 @@ public struct Startup {
 
         log.addSecrets(resolved.secretNames.compactMap { resolved.environment[$0] })
         log.addSecrets(resolved.environment.filter { isSecretName($0.key) }.map(\.value))
-        if !files.isEmpty {
+        if announce && !files.isEmpty {
             log.info(
                 "secrets: "
                     + files.map { "\($0.name) from \($0.path)" }.joined(separator: ", "))

@@ -6,14 +6,18 @@ import Platform
 // MARK: - Spawning
 
 /// Starts `path` with `arguments` and `environment` through `posix_spawn(3)`, as a hook or an init
-/// child is started: an empty signal mask and every signal at `SIG_DFL` (STYLE "Processes": the
-/// entrypoint's own handlers and any mask inherited from the container runtime must not leak), and,
+/// child is started: an empty signal mask and every signal at `SIG_DFL` (a blocked or ignored signal
+/// survives `execve(2)`, so the entrypoint's own signal state and any mask inherited from the
+/// container runtime must not leak into a server, which would then not die on `docker stop`), and,
 /// when `newProcessGroup` is set, a process group of its own so that ending it reaches its children.
+/// With `output`, the child's stdin is `/dev/null` and its stdout and stderr go to that descriptor
+/// (a `--reload-check`, whose output is logged).
 ///
 /// Returns the child's PID, or the `errno` of the failed spawn (glibc reports the child's `execve`
 /// errno through its `CLONE_VFORK` handshake, so ENOENT, EACCES and ENOEXEC arrive here).
 func spawnProcess(
-    _ path: String, arguments: [String], environment: [[UInt8]], newProcessGroup: Bool
+    _ path: String, arguments: [String], environment: [[UInt8]], newProcessGroup: Bool,
+    output: Int32? = nil
 ) -> Result<pid_t, SystemError> {
     // A PATH candidate that does not exist is skipped without a spawn: each failed posix_spawn costs
     // a clone (and a PID).
@@ -38,11 +42,19 @@ func spawnProcess(
         posix_spawnattr_setpgroup(&attributes, 0)
     }
     posix_spawnattr_setflags(&attributes, Int16(flags))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if let output {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, output, 1)
+        posix_spawn_file_actions_adddup2(&actions, output, 2)
+    }
 
     var pid: pid_t = 0
     let code = withCStringArray(arguments) { argv in
         withCStringArray(environment) { envp in
-            posix_spawn(&pid, path, nil, &attributes, argv, envp)
+            posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         }
     }
     if code != 0 { return .failure(SystemError(errno: code, operation: "posix_spawn(\(path))")) }
@@ -240,10 +252,17 @@ public func isDirectory(_ path: String) -> Bool {
 func fileFacts(_ path: String) throws(SystemError) -> FileFacts {
     var info = stat()
     _ = try retryingOnInterrupt("stat(\(path))") { stat(path, &info) }
-    let type = info.st_mode & S_IFMT
-    return FileFacts(
-        isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
-        hasExecuteBit: info.st_mode & 0o111 != 0)
+    return FileFacts(info)
+}
+
+extension FileFacts {
+    /// What `stat`/`lstat` said of an entry.
+    fileprivate init(_ info: stat) {
+        let type = info.st_mode & S_IFMT
+        self.init(
+            isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
+            hasExecuteBit: info.st_mode & 0o111 != 0)
+    }
 }
 
 /// An open directory (`opendir(3)`), read once by `names()`; closed when the value goes.
@@ -318,6 +337,63 @@ func switchCredentials(uid: uid_t, gid: gid_t, groups: [gid_t]) throws(SystemErr
     _ = try retryingOnInterrupt("setuid(\(uid))") { setuid(uid) }
 }
 
+// MARK: - Watch
+
+/// The device and inode of `path` (`stat(2)`, symbolic links followed), nil when it cannot be
+/// stat'ed: how the watch plan knows a directory tree it already walked (a link loop).
+func fileIdentity(_ path: String) -> FileIdentity? {
+    var info = stat()
+    guard (try? retryingOnInterrupt("stat(\(path))") { stat(path, &info) }) != nil else {
+        return nil
+    }
+    return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+}
+
+/// `pipe(2)` with both ends close-on-exec and the read end non-blocking: the output of a
+/// `--reload-check` (the child's copies made by `dup2` are not close-on-exec).
+func makeOutputPipe() throws(SystemError) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [0, 0]
+    _ = try retryingOnInterrupt("pipe") { pipe(&fds) }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+    return (fds[0], fds[1])
+}
+
+/// A file's device and inode number.
+struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+}
+
+/// The first of `signals` that is pending (blocked and not yet taken), without taking it
+/// (`sigpending(2)`): how a running reload check learns that the server is stopping while the
+/// supervisor's loop still has the signal to act on.
+func firstPendingSignal(_ signals: [Int32]) -> Int32? {
+    var set = sigset_t()
+    sigemptyset(&set)
+    guard sigpending(&set) == 0 else { return nil }
+    return signals.first { sigismember(&set, $0) == 1 }
+}
+
+/// `poll(2)` for `POLLIN` on `descriptors` (negative ones are ignored) for up to `milliseconds`
+/// (-1: forever); returns how many became readable (0 on timeout or EINTR).
+@discardableResult
+func waitUntilReadable(_ descriptors: [Int32], milliseconds: Int32) -> Int {
+    var fds = descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    return max(0, Int(poll(&fds, nfds_t(fds.count), milliseconds)))
+}
+
+/// One `read(2)` of up to 4 KiB from a non-blocking descriptor: the bytes, empty at end of file, nil
+/// when nothing is there now (EAGAIN) or the read failed.
+func readAvailable(_ fd: Int32) -> [UInt8]? {
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n >= 0 { return Array(chunk[0..<n]) }
+        if errno != EINTR { return nil }
+    }
+}
+
 // MARK: - nginx image parity: file edits
 
 /// Whether the process may write `path` (`access(2)` with `W_OK`), as the shell's `test -w`.
@@ -390,8 +466,5 @@ func onlineProcessorCount() -> Int {
 func linkFacts(_ path: String) throws(SystemError) -> FileFacts {
     var info = stat()
     _ = try retryingOnInterrupt("lstat(\(path))") { lstat(path, &info) }
-    let type = info.st_mode & S_IFMT
-    return FileFacts(
-        isRegular: type == S_IFREG, isDirectory: type == S_IFDIR,
-        hasExecuteBit: info.st_mode & 0o111 != 0)
+    return FileFacts(info)
 }

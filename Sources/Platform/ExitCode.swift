@@ -1,4 +1,4 @@
-/// The exit codes shared by all three tools (SPEC §1); `envsubst` mode uses GNU envsubst's instead.
+/// The exit codes shared by all three tools (README.md, "Exit codes"); `envsubst` mode uses GNU envsubst's instead.
 public enum ExitCode {
     /// Success.
     public static let success: Int32 = 0

@@ -1,6 +1,6 @@
 /// The self-pipe trick: a handler for SIGTERM/SIGINT (or any set) writes the signal number into a
-/// non-blocking pipe, so that loops blocked in `poll(2)` wake at once and can end within the 100 ms the
-/// SPEC allows. Put `SignalPipe.readDescriptor` in every `poll` set; `SignalPipe.received()` tells which.
+/// non-blocking pipe, so that loops blocked in `poll(2)` wake at once and can end within 100 ms (the
+/// abort bound README.md promises for the wait, the hooks and a render). Put `SignalPipe.readDescriptor` in every `poll` set; `SignalPipe.received()` tells which.
 public enum SignalPipe {
     nonisolated(unsafe) private static var descriptors: (read: Int32, write: Int32) = (-1, -1)
     /// The first SIGTERM or SIGINT the handler saw (0: none), for `abortsBlockingCalls`.
@@ -18,7 +18,7 @@ public enum SignalPipe {
     ///
     /// For work that is not a `poll` loop over the signal pipe: rendering a template tree, whose
     /// `open` of a FIFO or `read` of a slow input would otherwise be restarted by the kernel and hold
-    /// the process past the 100 ms the SPEC allows an abort. Every `Platform` wrapper goes through
+    /// the process past the 100 ms an abort may take (README.md, "templater"). Every `Platform` wrapper goes through
     /// `retryingOnInterrupt`, so the work stops at its next system call, at the latest after one
     /// 64 KiB chunk.
     public static var abortsBlockingCalls: Bool {

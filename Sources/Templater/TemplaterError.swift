@@ -1,6 +1,6 @@
 import Platform
 
-/// Every way a Templater operation fails; the CLI maps each case to one exit code (SPEC §1).
+/// Every way a Templater operation fails; the CLI maps each case to one exit code (README.md, "Exit codes").
 public enum TemplaterError: Error, Equatable, CustomStringConvertible {
     /// Problems in the templates or the variables (syntax, unset variables, `X` and `X_FILE` both set):
     /// exit 1. All of them, unless fail-fast was asked for.

@@ -2,7 +2,7 @@
 ///
 /// Accepted: a bare number of seconds (`30`, `1.5`), or numbers with units `ms`, `s`, `m`, `h`, which
 /// may be chained as in Go (`500ms`, `30s`, `2m`, `1m30s`). Anything else is an error that quotes the
-/// input: a typo in a timeout never silently becomes a default (SPEC §1, exit 64).
+/// input: a typo in a timeout never silently becomes a default (a usage error, exit 64).
 public enum DurationFormat {
     /// Nanoseconds in one unit of each suffix.
     private static let units: [(suffix: String, nanoseconds: UInt64)] = [

@@ -3,7 +3,7 @@ import Platform
 /// Something to wait for: a TCP port, an HTTP endpoint, a Unix socket, a file, a PostgreSQL, MySQL,
 /// Redis or AMQP server, with an optional timeout of its own.
 ///
-/// Written as (SPEC §3):
+/// Written as (README.md, "wait-for", lists the same forms for users):
 ///
 /// ```
 /// host:port   tcp://host:port   [v6addr]:port

@@ -11,7 +11,7 @@ public enum WaitOutcome: Sendable, Equatable {
     /// SIGTERM, SIGINT (or another signal routed to `SignalPipe`) arrived during the wait.
     case interrupted(signal: Int32)
 
-    /// The exit code of a wait (SPEC §1): 0, 124 (not ready in time), 69 (unavailable) or 128+n.
+    /// The exit code of a wait (README.md, "Exit codes"): 0, 124 (not ready in time), 69 (unavailable) or 128+n.
     ///
     /// `--once` and health checks use `probeExitCode` instead.
     public var exitCode: Int32 {

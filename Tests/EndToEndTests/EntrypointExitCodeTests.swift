@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Every row of the exit-code table (SPEC §1) that the entrypoint can produce, with its message.
+/// Every row of the exit-code table (README.md, "Exit codes") that the entrypoint can produce, with its message.
 /// `DIR` in arguments and environment stands for a fresh temporary directory holding `t.template`
 /// (`${MISSING}`), `ok.template` and `pw` (a secret).
 @Suite struct EntrypointExitCodeTests {

@@ -8,7 +8,7 @@ import Testing
 /// the binaries and checks the exit code, the exact message and what is left on disk.
 @Suite struct FaultTableHostileInputTests {
     static let templater = Paths.binary("templater")
-    /// The bound asserted for an abort (the SPEC's 100 ms plus slack for two busy cores).
+    /// The bound asserted for an abort (the 100 ms README.md promises, plus slack for two busy cores).
     static let bound = 300.0
 
     /// A temporary directory for `body`, removed afterwards.

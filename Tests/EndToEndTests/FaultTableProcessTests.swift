@@ -5,7 +5,7 @@ import Testing
 /// The fault table's process rows: signals during the render, a hook that leaves a daemon behind, a
 /// server that ignores SIGTERM under `--init`.
 ///
-/// The SPEC's abort bound is 100 ms from the signal; these tests measure from `kill(2)` to the exit
+/// The abort bound README.md promises is 100 ms from the signal; these tests measure from `kill(2)` to the exit
 /// seen by `waitpid` polling every 5 ms and allow 300 ms, because two busy cores can delay either
 /// process by a scheduler slice or two. The README records the measured times.
 @Suite struct FaultTableProcessTests {

@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// The shipped binary (`make dist`): static, within its size budget, and complete in a bare root
-/// that holds only it and `/etc` (SPEC §0, §5).
+/// that holds only it and `/etc`, since an image may ship it alone
+/// (README.md, "Layout": `images/wait-for` is `FROM scratch`).
 @Suite struct EntrypointDistTests {
     /// `$TOOLKIT_DIST/entrypoint` (set by `make test-servers`), else `dist/entrypoint`.
     static var binary: String {

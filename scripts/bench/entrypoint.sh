@@ -54,13 +54,15 @@ cat > "$work/entrypoint.sh" <<SCRIPT
 envsubst '\${BACKEND_HOST} \${BACKEND_PORT} \${NGINX_PORT} \${SERVER_NAME}' \\
     < $work/default.conf.template > $work/theirs.conf && exec /bin/true
 SCRIPT
+# shellcheck disable=SC2054 # the commas are inside --allow's one argument
 ours=("$entrypoint" --quiet --template "$work/default.conf.template:$work/ours.conf"
     --allow BACKEND_HOST,BACKEND_PORT,NGINX_PORT,SERVER_NAME -- /bin/true)
 theirs=(/bin/sh "$work/entrypoint.sh")
 
 # Both must produce the same file before they are timed.
-env -i PATH=/usr/bin:/bin $vars "${ours[@]}"
-env -i PATH=/usr/bin:/bin $vars "${theirs[@]}"
+read -ra assignments <<<"$vars"
+env -i PATH=/usr/bin:/bin "${assignments[@]}" "${ours[@]}"
+env -i PATH=/usr/bin:/bin "${assignments[@]}" "${theirs[@]}"
 cmp "$work/ours.conf" "$work/theirs.conf" || { echo "entrypoint bench: outputs differ" >&2; exit 1; }
 
 # Interleaved runs (ours, theirs, ours, ...) so that the load of a shared machine hits both alike;

@@ -7,7 +7,7 @@
 #   3. peak RSS (/usr/bin/time -f %M) on the small and the large inputs: constant memory means the same
 #      peak for 2 KB and 100 MiB.
 # Rows for `templater render` (the extended language, stdin -> stdout) run when the binary has it.
-# Targets (SPEC §5): start <= 1.0x GNU, throughput >= 4x GNU (dense) and >= 8x (nginx-style).
+# Targets: start <= 1.0x GNU, throughput >= 4x GNU (dense) and >= 8x (nginx-style).
 #
 # Environment: DIST (dir with the static `templater`, `entrypoint` and the `envsubst` symlink; default
 # dist/), BENCH_DIR (generated inputs; default .bench/), BENCH_MIB (size of the large inputs; default
@@ -138,7 +138,8 @@ EOF
 
 # The large inputs are generated once per size (deterministic; the stamp names the generator).
 generate() { # generate FILE UNIT-FILE: repeat the unit up to MIB MiB
-    local file="$1" unit="$2" stamp="$1.stamp" want="v1 $MIB $(md5sum <"$2")"
+    local file="$1" unit="$2" stamp="$1.stamp" want
+    want="v1 $MIB $(md5sum <"$2")"
     if [[ -f "$file" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return; fi
     local bytes=$((MIB * 1024 * 1024)) size
     size=$(stat -c %s "$unit")

@@ -4,7 +4,7 @@
 # Each round starts the waiter on a free loopback port where nothing listens, opens a listener at a
 # random moment 0.2-2 s later, and measures the time from listen() to the start of the follow-up
 # command (which writes the clock). Rounds alternate between the tools. Prints median, p90 and max,
-# and the ratio of the medians. Targets (SPEC §5): median <= 50 ms and <= 0.1x wait-for-it's.
+# and the ratio of the medians. Targets: median <= 50 ms and <= 0.1x wait-for-it's.
 #
 # Then the protocol targets wait-for-it cannot probe, same bar (median <= 50 ms), against stub
 # servers in this script: `redis://` on a server that answers -LOADING until a random moment and

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/demo.sh and scripts/test-stack.sh: `run_stack_driver NAME PYTHON-ARGS...` runs a
 # stack driver (Tests/Stack/*.py) and ends what it started, whatever happens to this script.
 #
@@ -33,7 +34,7 @@ run_stack_driver() {
 _end_registered_groups() {
     local group
     while read -r group; do
-        [[ "$group" =~ ^[0-9]+$ ]] && kill -KILL -- "-$group" 2>/dev/null || true
+        if [[ "$group" =~ ^[0-9]+$ ]]; then kill -KILL -- "-$group" 2>/dev/null || true; fi
     done <"$1"
     rm -f "$1"
 }

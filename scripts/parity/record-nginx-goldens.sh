@@ -57,11 +57,15 @@ for dir in "$cases"/*/; do
     mkdir -p "$root/etc/alternatives"
     cp "$scripts/docker-entrypoint.sh" "$root/docker-entrypoint.sh"
     cp "$scripts"/[0-9]*.sh "$scripts"/[0-9]*.envsh "$root/docker-entrypoint.d/"
+    # The stand-in nginx expands $OUT when it runs (single quotes on purpose).
+    # shellcheck disable=SC2016
     printf '#!/bin/sh\nenv | sort > "$OUT/nginx.env"\n' > "$root/usr/local/bin/nginx"
     chmod 0755 "$root/usr/local/bin/nginx" "$root/docker-entrypoint.sh"
 
     env_args=()
     while IFS= read -r line; do [[ -n $line ]] && env_args+=("$line"); done < "$dir/env"
+    # The inner script reads its own positional parameters (single quotes on purpose).
+    # shellcheck disable=SC2016
     unshare --mount --fork bash -c '
         set -e
         root=$1; shift
