@@ -380,6 +380,15 @@ class Stack:
 
     # MARK: Environment
 
+    def template(self, server, name):
+        """Where a server's template is read from (templates/; a ConfigMap volume in
+        test_kubelet.py)."""
+        return TEMPLATES / server / name
+
+    def secret(self, name):
+        """Where a secret file is read from (a `_FILE` path)."""
+        return self.dir / "secrets" / name
+
     def write_secret(self, name, value):
         path = self.dir / "secrets" / name
         path.write_text(value + "\n")
@@ -396,32 +405,35 @@ class Stack:
     def entrypoint(self):
         return str(self.dist / "entrypoint")
 
-    def nginx_env(self):
+    def nginx_env(self, replica="nginx"):
+        """nginx's environment; `replica` picks its port and its own runtime directory."""
         env = self.base_env()
+        run = self.dir / replica
         env.update({
-            "NGINX_LISTEN": f"127.0.0.1:{self.ports['nginx']}",
-            "NGINX_PORT": str(self.ports["nginx"]),
-            "NGINX_PID_PATH": str(self.dir / "nginx" / "nginx.pid"),
-            "NGINX_TEMP_DIR": str(self.dir / "nginx"),
-            "NGINX_CONF_DIR": str(self.dir / "nginx" / "conf.d"),
+            "NGINX_LISTEN": f"127.0.0.1:{self.ports[replica]}",
+            "NGINX_PORT": str(self.ports[replica]),
+            "NGINX_PID_PATH": str(run / "nginx.pid"),
+            "NGINX_TEMP_DIR": str(run),
+            "NGINX_CONF_DIR": str(run / "conf.d"),
             "BACKEND_HOST": "127.0.0.1",
             "BACKEND_PORT": str(self.ports["app"]),
             "STATIC_ROOT": str(self.static),
         })
         return env
 
-    def nginx_argv(self, command):
+    def nginx_argv(self, command, replica="nginx", options=()):
         """The nginx image's ENTRYPOINT (images/nginx/Dockerfile) with local paths."""
+        run = self.dir / replica
         return [
-            self.entrypoint(), "--braces-only",
-            "--template", f"{TEMPLATES}/nginx/nginx.conf.template:{self.dir}/nginx/nginx.conf",
+            self.entrypoint(), "--braces-only", *options,
+            "--template", f"{self.template('nginx', 'nginx.conf.template')}:{run}/nginx.conf",
             "--template",
-            f"{TEMPLATES}/nginx/default.conf.template:{self.dir}/nginx/conf.d/default.conf",
+            f"{self.template('nginx', 'default.conf.template')}:{run}/conf.d/default.conf",
             "--", *command,
         ]
 
-    def nginx_command(self, *extra):
-        return ["nginx", "-e", "stderr", "-c", str(self.dir / "nginx" / "nginx.conf"), *extra]
+    def nginx_command(self, *extra, replica="nginx"):
+        return ["nginx", "-e", "stderr", "-c", str(self.dir / replica / "nginx.conf"), *extra]
 
     def apache_env(self):
         env = self.base_env()
@@ -443,7 +455,8 @@ class Stack:
         """The httpd image's ENTRYPOINT (images/httpd/Dockerfile) with local paths."""
         return [
             self.entrypoint(), "--braces-only",
-            "--template", f"{TEMPLATES}/httpd/httpd.conf.template:{self.dir}/httpd/httpd.conf",
+            "--template",
+            f"{self.template('httpd', 'httpd.conf.template')}:{self.dir}/httpd/httpd.conf",
             "--", *command,
         ]
 
@@ -456,7 +469,7 @@ class Stack:
             "HAPROXY_LISTEN": f"127.0.0.1:{self.ports['haproxy']}",
             "HAPROXY_STATS_LISTEN": f"127.0.0.1:{self.ports['stats']}",
             "HAPROXY_STATS_USER": "admin",
-            "HAPROXY_STATS_PASSWORD_FILE": str(self.dir / "secrets" / "stats_password"),
+            "HAPROXY_STATS_PASSWORD_FILE": str(self.secret("stats_password")),
             "HAPROXY_CHECK_INTERVAL": "500ms",
             "NGINX_HOST": "127.0.0.1",
             "NGINX_PORT": str(self.ports["nginx"]),
@@ -465,12 +478,12 @@ class Stack:
         })
         return env
 
-    def haproxy_argv(self, command):
+    def haproxy_argv(self, command, options=()):
         """The haproxy image's ENTRYPOINT (images/haproxy/Dockerfile) with local paths."""
         return [
-            self.entrypoint(), "--braces-only",
+            self.entrypoint(), "--braces-only", *options,
             "--template",
-            f"{TEMPLATES}/haproxy/haproxy.cfg.template:{self.dir}/haproxy/haproxy.cfg",
+            f"{self.template('haproxy', 'haproxy.cfg.template')}:{self.dir}/haproxy/haproxy.cfg",
             "--", *command,
         ]
 
@@ -493,8 +506,8 @@ class Stack:
             "DB_PORT": str(port),
             "DB_NAME": "board",
             "DB_USER": "board",
-            "DB_PASSWORD_FILE": str(self.dir / "secrets" / "db_password"),
-            "SECRET_KEY_FILE": str(self.dir / "secrets" / "secret_key"),
+            "DB_PASSWORD_FILE": str(self.secret("db_password")),
+            "SECRET_KEY_FILE": str(self.secret("secret_key")),
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "GUNICORN_BIND": f"127.0.0.1:{self.ports[replica]}",
             "GUNICORN_WORKERS": "2",
@@ -511,7 +524,7 @@ class Stack:
         config = self.dir / "app" / f"{replica}.gunicorn.conf.py"
         argv = [
             self.entrypoint(), "--braces-only",
-            "--template", f"{TEMPLATES}/gunicorn/gunicorn.conf.py.template:{config}",
+            "--template", f"{self.template('gunicorn', 'gunicorn.conf.py.template')}:{config}",
         ]
         if phases:
             argv += [

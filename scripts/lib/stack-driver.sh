@@ -8,6 +8,10 @@
 run_stack_driver() {
     local name=$1
     shift
+    # A previous driver's registry (one script may run several): end what it left, drop the file.
+    if [[ -n "${registry:-}" && -f "$registry" ]]; then
+        _end_registered_groups "$registry"
+    fi
     registry=$(mktemp "${TMPDIR:-/tmp}/$name-groups.XXXXXX")
     trap '_end_registered_groups "$registry"' EXIT
 
