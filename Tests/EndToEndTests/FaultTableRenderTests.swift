@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The fault table of the README's Reliability section, render rows: what an operator or a ConfigMap
+/// The fault table of docs/reliability.md, render rows: what an operator or a ConfigMap
 /// can hand the render phase, each row run end to end with its exact exit code, message and what is
 /// left on disk. Rows that need root (a read-only or full file system, a user that file modes stop)
 /// are enabled only as root, as `make test` runs them.
