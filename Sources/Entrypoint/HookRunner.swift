@@ -23,20 +23,11 @@ struct HookRunner {
     /// `hook.name` is what the lines and errors quote: the caller redacts it (`Log.redact(command:)`).
     func run(_ hook: Hook, environment: [String: String]) throws(EntrypointError) {
         if let signal = Interruption.check() { throw .interrupted(signal: signal) }
-        let lines = environmentLines(environment)
-        var pid: pid_t = 0
-        let failure = searchProgram(hook.arguments, environment: environment) { path, arguments in
-            switch spawnProcess(
-                path, arguments: arguments, environment: lines, newProcessGroup: true)
-            {
-            case .success(let child):
-                pid = child
-                return 0
-            case .failure(let error):
-                return error.errno
-            }
-        }
-        if var failure {
+        let pid: pid_t
+        do throws(ExecFailure) {
+            pid = try startCommand(hook.arguments, environment: environment)
+        } catch {
+            var failure = error
             failure.path = log.redact(command: failure.path)
             throw .hookNotStarted(hook: hook.name, failure)
         }

@@ -122,21 +122,11 @@ public final class InitSupervisor {
     // MARK: - Handlers
 
     private func spawnChild() throws(EntrypointError) {
-        let lines = environmentLines(environment)
-        var pid: pid_t = 0
-        let failure = searchProgram(command, environment: environment) { path, arguments in
-            switch spawnProcess(
-                path, arguments: arguments, environment: lines, newProcessGroup: true)
-            {
-            case .success(let spawned):
-                pid = spawned
-                return 0
-            case .failure(let error):
-                return error.errno
-            }
+        do throws(ExecFailure) {
+            child = try startCommand(command, environment: environment)
+        } catch {
+            throw .exec(error)
         }
-        if let failure { throw .exec(failure) }
-        child = pid
         handTerminal(to: child)
         log.info("started \(command[0]) as pid \(child) (init mode, pid \(currentProcessID()))")
     }

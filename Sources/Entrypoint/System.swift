@@ -5,6 +5,31 @@ import Platform
 
 // MARK: - Spawning
 
+/// Starts `command` as a hook, an init child or a reload check is started: looked up in PATH as
+/// `execvp` does (`searchProgram`), spawned by `spawnProcess` in a process group of its own with
+/// `environment` (and `output`, as there).
+///
+/// Returns the child's PID, or throws why no candidate could be started (127 / 126).
+func startCommand(
+    _ command: [String], environment: [String: String], output: Int32? = nil
+) throws(ExecFailure) -> pid_t {
+    let lines = environmentLines(environment)
+    var pid: pid_t = 0
+    let failure = searchProgram(command, environment: environment) { path, arguments in
+        switch spawnProcess(
+            path, arguments: arguments, environment: lines, newProcessGroup: true, output: output)
+        {
+        case .success(let child):
+            pid = child
+            return 0
+        case .failure(let error):
+            return error.errno
+        }
+    }
+    if let failure { throw failure }
+    return pid
+}
+
 /// Starts `path` with `arguments` and `environment` through `posix_spawn(3)`, as a hook or an init
 /// child is started: an empty signal mask and every signal at `SIG_DFL` (a blocked or ignored signal
 /// survives `execve(2)`, so the entrypoint's own signal state and any mask inherited from the

@@ -43,10 +43,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Kubelet"))
 
 import atomic_writer  # noqa: E402
 from stack import (  # noqa: E402
-    APP_SOURCE, ROOT, TEMPLATES, Stack, StackError, ensure_venv, entrypoint_state,
+    APP_SOURCE, TEMPLATES, Stack, StackError,
     free_port, header_values, http_request, tail, wait_until,
 )
-from test_stack import CheckFailed, Run, check_no_secret_in_logs, expect  # noqa: E402
+from test_stack import (  # noqa: E402
+    CheckFailed,
+    Run,
+    add_common_arguments,
+    check_no_secret_in_logs,
+    expect,
+    prepare,
+)
 
 ENGINE = "mariadb"
 NEXT = "nginx-next"
@@ -405,23 +412,10 @@ def check_rolling_update(stack, results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dist", default=str(ROOT / "dist"))
-    parser.add_argument("--venv", default=str(ROOT / ".demo" / "venv"))
-    parser.add_argument("--registry", help="file to record process groups in (for a trap)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    add_common_arguments(parser)
     args = parser.parse_args()
-    state = entrypoint_state(args.dist)
-    if state != "ready":
-        print(f"kubelet: error: {state}", file=sys.stderr)
-        print("kubelet: 0 passed, 1 failed")
+    if not prepare(args, "kubelet"):
         return 1
-    ensure_venv(args.venv)
-
-    def interrupted(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGINT, interrupted)
     run = Run()
     started = time.monotonic()
     name = "kubelet"

@@ -374,21 +374,23 @@ def run_engine(run, engine, args):
         print(f"--    {engine}: kept {stack.dir} for its logs", flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", action="append", choices=["mariadb", "postgresql"])
+
+def add_common_arguments(parser):
+    """The options every stack test takes: where dist/ and the virtualenv are, the trap's registry."""
     parser.add_argument("--dist", default=str(ROOT / "dist"))
     parser.add_argument("--venv", default=str(ROOT / ".demo" / "venv"))
     parser.add_argument("--registry", help="file to record process groups in (for a trap)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
-    args = parser.parse_args()
-    engines = args.engine or ["mariadb", "postgresql"]
 
+
+def prepare(args, name):
+    """The start of a stack test: dist/ ready (else one failure is printed and False returned), the
+    virtualenv, and SIGTERM/SIGINT raised as KeyboardInterrupt so that every server is cleaned up."""
     state = entrypoint_state(args.dist)
     if state != "ready":
-        print(f"stack: error: {state}", file=sys.stderr)
-        print("stack: 0 passed, 1 failed")
-        return 1
+        print(f"{name}: error: {state}", file=sys.stderr)
+        print(f"{name}: 0 passed, 1 failed")
+        return False
     ensure_venv(args.venv)
 
     def interrupted(signum, _frame):
@@ -397,6 +399,16 @@ def main():
     # Explicitly for SIGINT too: started in the background by a script, it begins ignored.
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
+    return True
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", action="append", choices=["mariadb", "postgresql"])
+    add_common_arguments(parser)
+    args = parser.parse_args()
+    engines = args.engine or ["mariadb", "postgresql"]
+    if not prepare(args, "stack"):
+        return 1
     run = Run()
     started = time.monotonic()
     try:

@@ -75,23 +75,15 @@ public struct ReloadCheck: Equatable, Sendable {
                 outcome: .notStarted(error.description), output: "", nanoseconds: elapsed())
         }
         defer { closeFile(pipe.read) }
-        let lines = environmentLines(environment)
-        var pid: pid_t = 0
-        let failure = searchProgram(command.arguments, environment: environment) {
-            path, arguments in
-            switch spawnProcess(
-                path, arguments: arguments, environment: lines, newProcessGroup: true,
-                output: pipe.write)
-            {
-            case .success(let child):
-                pid = child
-                return 0
-            case .failure(let error):
-                return error.errno
-            }
+        let started = Swift.Result { () throws(ExecFailure) in
+            try startCommand(command.arguments, environment: environment, output: pipe.write)
         }
         closeFile(pipe.write)
-        if let failure {
+        let pid: pid_t
+        switch started {
+        case .success(let child):
+            pid = child
+        case .failure(let failure):
             return Result(
                 outcome: .notStarted(failure.description), output: "", nanoseconds: elapsed())
         }
