@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// The process environment as a value: the libraries never read it themselves, so that every library

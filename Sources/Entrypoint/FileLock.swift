@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// An exclusive `flock(2)` on a file (`--lock PATH`) held around the hooks, so that replicas sharing a

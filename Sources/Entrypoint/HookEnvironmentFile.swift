@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// The private file whose path every hook gets in `ENTRYPOINT_ENV`: the `NAME=VALUE` lines a hook

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// Runs hooks one at a time: `posix_spawn` with a clean signal state in a process group of their own,

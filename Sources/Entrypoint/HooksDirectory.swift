@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// The hooks of a directory (`--hooks-dir`, like the official images' `/docker-entrypoint.d`): every

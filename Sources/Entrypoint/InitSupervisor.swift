@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// `--init`: the entrypoint stays PID 1 (or the child subreaper) and runs the command as its child, as

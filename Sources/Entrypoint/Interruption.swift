@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// The signals the start-up phases react to, read from `SignalPipe`: SIGTERM and SIGINT abort start-up

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// `--signal-map FROM:TO[,FROM:TO...]`: the signals init mode rewrites before forwarding them, as

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// How `--init` stops its child when the orchestrator says so: which signal starts the stop, what it

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// The init supervisor's event loop: one `poll(2)` on a signalfd of the blocked signals, on the
@@ -49,7 +50,9 @@ public final class SupervisorLoop {
     /// at the first wake-up.
     public init(signals: [Int32]) throws(SystemError) {
         self.signals = try SignalDescriptor(blocking: signals)
-        signalSet = Platform.signalSet(signals)
+        signalSet = sigset_t()
+        sigemptyset(&signalSet)
+        for signal in signals { sigaddset(&signalSet, signal) }
     }
 
     deinit {

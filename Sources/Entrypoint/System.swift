@@ -1,6 +1,7 @@
 // All Glibc calls of the Entrypoint target: spawning and reaping children, signals, locks, credentials
 // and directory listing, behind small wrappers that retry on EINTR and name the C function they call.
 
+import Glibc
 import Platform
 
 // MARK: - Spawning

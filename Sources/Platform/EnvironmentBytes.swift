@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// The bytes to pass on for `name=value` of an environment held as `String`s: the process's own
 /// value, byte for byte, when `value` is that value with its invalid UTF-8 replaced (a `String` cannot
 /// hold such bytes, and `String(cString:)` replaced each with U+FFFD); otherwise `value`'s UTF-8.

@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// Starts `command` in place of the current process, as a container's PID 1 must: the one exec path
 /// of `entrypoint` and of `wait-for ... -- COMMAND`.
 ///

@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// The exit codes shared by all three tools (README.md, "Exit codes"); `envsubst` mode uses GNU envsubst's instead.
 public enum ExitCode {
     /// Success.

@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// An inotify instance (inotify(7)): one non-blocking, close-on-exec descriptor that becomes readable
 /// when a watched directory or file changes, for `--watch`.
 ///

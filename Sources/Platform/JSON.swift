@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// `text` as a JSON string literal: quotes, backslashes and control characters escaped.
 public func jsonString(_ text: String) -> String {
     var result = "\""

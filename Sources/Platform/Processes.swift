@@ -1,16 +1,17 @@
 // Processes as a supervisor sees them: signalling a child or its whole process group, and becoming
 // the reaper of orphans without being PID 1.
 
-import CPlatform
+internal import Glibc
+internal import CPlatform
 
 /// `kill(pid, signal)`. ESRCH (the process is gone) is thrown like any other error: callers that
 /// race with a child's exit ignore it.
-public func signalProcess(_ pid: pid_t, _ signal: Int32) throws(SystemError) {
+public func signalProcess(_ pid: Int32, _ signal: Int32) throws(SystemError) {
     _ = try retryingOnInterrupt("kill(\(pid), \(signal))") { kill(pid, signal) }
 }
 
 /// `killpg(group, signal)`: `signal` to every process of process group `group`.
-public func signalProcessGroup(_ group: pid_t, _ signal: Int32) throws(SystemError) {
+public func signalProcessGroup(_ group: Int32, _ signal: Int32) throws(SystemError) {
     _ = try retryingOnInterrupt("killpg(\(group), \(signal))") { killpg(group, signal) }
 }
 
@@ -32,7 +33,7 @@ public func isChildSubreaper() throws(SystemError) -> Bool {
 }
 
 /// `getpid(2)`.
-public func currentProcessID() -> pid_t {
+public func currentProcessID() -> Int32 {
     getpid()
 }
 

@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// The self-pipe trick: a handler for SIGTERM/SIGINT (or any set) writes the signal number into a
 /// non-blocking pipe, so that loops blocked in `poll(2)` wake at once and can end within 100 ms (the
 /// abort bound README.md promises for the wait, the hooks and a render). Put `SignalPipe.readDescriptor` in every `poll` set; `SignalPipe.received()` tells which.
@@ -60,13 +62,7 @@ public enum SignalPipe {
     /// with default dispositions, so nothing of this leaks into the server.
     public static func install(_ signals: [Int32]) throws(SystemError) {
         if descriptors.read < 0 {
-            var fds: [Int32] = [0, 0]
-            _ = try retryingOnInterrupt("pipe") { pipe(&fds) }
-            for fd in fds {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            }
-            descriptors = (fds[0], fds[1])
+            descriptors = try makePipe()
         }
         // Touch the handler's globals here, so that their lazy initialisation never runs in it.
         _ = (abortArrived, descriptors, handler)

@@ -1,7 +1,8 @@
 // Signals taken as data: a blocked set read from a signalfd(2), so that a supervisor's `poll(2)` waits
 // on signals, its own descriptors and its timers at once (tini's `sigtimedwait` waits on signals only).
 
-import CPlatform
+internal import Glibc
+internal import CPlatform
 
 /// Blocks `signals` in the calling thread: `pthread_sigmask(SIG_BLOCK)`.
 ///
@@ -14,7 +15,7 @@ public func blockThreadSignals(_ signals: [Int32]) throws(SystemError) {
 }
 
 /// A `sigset_t` holding `signals` (`sigemptyset`, `sigaddset`).
-public func signalSet(_ signals: [Int32]) -> sigset_t {
+func signalSet(_ signals: [Int32]) -> sigset_t {
     var set = sigset_t()
     sigemptyset(&set)
     for signal in signals { sigaddset(&set, signal) }

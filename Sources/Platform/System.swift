@@ -1,14 +1,8 @@
-// The C library for every target, and the Platform wrappers for descriptors, files and the clock:
+// The Platform wrappers for descriptors and files:
 // small functions that retry on EINTR and open every descriptor with O_CLOEXEC. Exec.swift holds the
 // exec and program-search calls, SignalPipe.swift the signal handlers.
 
-#if canImport(Glibc)
-@_exported import Glibc
-#elseif canImport(Musl)
-@_exported import Musl
-#else
-#error("The toolkit targets Linux (Glibc or Musl).")
-#endif
+internal import Glibc
 
 /// Calls `body` until it stops failing with `EINTR`; returns its result, or throws a `SystemError`
 /// naming `operation` (the C function and its argument, e.g. `open(/etc/nginx/nginx.conf)`).
@@ -36,7 +30,7 @@ public func errorText(_ code: Int32) -> String {
 // MARK: - Descriptors
 
 /// `open(2)` with `O_CLOEXEC` added to `flags`.
-public func openFile(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(SystemError)
+public func openFile(_ path: String, _ flags: Int32, mode: UInt32 = 0o644) throws(SystemError)
     -> Int32
 {
     try retryingOnInterrupt("open(\(path))") { open(path, flags | O_CLOEXEC, mode) }
@@ -94,25 +88,6 @@ public func readToEnd(_ fd: Int32, name: @autoclosure () -> String) throws(Syste
             fd, into: buffer.baseAddress.unsafelyUnwrapped, count: chunk, name: name())
         if n == 0 { return result }
         result.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-    }
-}
-
-// MARK: - Clock
-
-/// Nanoseconds on `CLOCK_MONOTONIC`: immune to wall-clock changes, the base for every deadline.
-public func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-}
-
-/// Sleeps for `nanoseconds` with `nanosleep(2)`, resuming after signals that are handled.
-public func sleepNanoseconds(_ nanoseconds: UInt64) {
-    var request = timespec(
-        tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR {
-        request = remaining
     }
 }
 

@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// A failed system call: the `errno` it set and the operation that failed.
 ///
 /// Its description reads like NIO's: `connect(db:3306): Connection refused (errno 111)`.

@@ -2,6 +2,9 @@
 // live in _StringProcessing, whose regex engine and Unicode tables add about 1.3 MB to a static binary
 // (measured: dist/wait-for 7.25 MB without, 8.83 MB with); these loops are all the tools need.
 
+internal import Glibc
+
+
 extension String {
     /// The byte offset of the first occurrence of `needle` at or after `start`, comparing UTF-8 bytes.
     public func utf8Offset(of needle: String, from start: Int = 0) -> Int? {

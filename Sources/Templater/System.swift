@@ -1,5 +1,6 @@
 // The Glibc calls of the Templater target that Platform does not wrap: POSIX regular expressions.
 
+import Glibc
 import Platform
 
 /// A compiled POSIX extended regular expression (`regcomp(3)` with `REG_EXTENDED | REG_NOSUB`), matched

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// One connection of an attempt, to one address of the target: a non-blocking connect, then the

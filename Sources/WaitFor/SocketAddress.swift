@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// An address to connect to (IPv4, IPv6 or a Unix socket path) as the kernel takes it, with its text

@@ -1,6 +1,7 @@
 // All Glibc calls of the WaitFor target: non-blocking sockets (SOCK_NONBLOCK | SOCK_CLOEXEC on every
 // descriptor), poll, stat, name resolution on a helper thread, and the wall clock for JSON logs.
 
+import Glibc
 import Platform
 
 // MARK: - Sockets
@@ -201,24 +202,6 @@ func startDetachedThread(
     var thread = pthread_t()
     let code = pthread_create(&thread, &attributes, body, argument)
     if code != 0 { throw SystemError(errno: code, operation: "pthread_create") }
-}
-
-// MARK: - Clock
-
-/// The wall-clock time in UTC as RFC 3339 with milliseconds: `2025-01-31T12:00:00.123Z`.
-public func utcTimestamp() -> String {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    var seconds = now.tv_sec
-    var parts = tm()
-    gmtime_r(&seconds, &parts)
-    func padded(_ value: Int32, _ width: Int) -> String {
-        let text = String(value)
-        return String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-    return padded(parts.tm_year + 1900, 4) + "-" + padded(parts.tm_mon + 1, 2) + "-"
-        + padded(parts.tm_mday, 2) + "T" + padded(parts.tm_hour, 2) + ":" + padded(parts.tm_min, 2)
-        + ":" + padded(parts.tm_sec, 2) + "." + padded(Int32(now.tv_nsec / 1_000_000), 3) + "Z"
 }
 
 /// The contents of the regular file at `path`, at most `limit` bytes: `open(2)` with `O_NONBLOCK`

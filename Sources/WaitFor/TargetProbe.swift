@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// The state of one target during a wait: its schedule, its running attempt, its last error.

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// Waits until every target is ready, all in parallel, under the deadline of `options.timeout` (or

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// `--reload-check COMMAND`: the server's own checker (`nginx -t`, `apachectl -t`,

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// `--watch` while the server runs: the event source the init supervisor polls next to its signals.

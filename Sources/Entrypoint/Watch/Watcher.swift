@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// The inotify side of `--watch`: watches what `WatchPlan` names, turns the events that matter

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// A chunked reader over a file descriptor: the scanners look at a window of bytes, consume what they

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// Whole-file reads of the inputs a run holds in memory — `_FILE` secrets, `--env-file`s, and any

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// Renders templates: the only place where variables are looked up.

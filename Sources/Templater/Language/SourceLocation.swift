@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// A place in a template: 1-based line and column, the column counted in characters (Unicode scalars,

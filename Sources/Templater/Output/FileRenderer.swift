@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// Renders planned template files into an `OutputTransaction`: each output into a temporary file

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// A set of output files replaced all-or-nothing, in two phases, with every old file kept aside until

@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// One thing to render: a template file (or `-` for stdin) or a directory of templates, and where to.

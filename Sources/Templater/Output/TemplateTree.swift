@@ -1,3 +1,4 @@
+import Glibc
 import Platform
 
 /// One template file and its output, after directories are expanded.

@@ -1,3 +1,4 @@
+import Glibc
 import Entrypoint
 import Platform
 import TestSupport
