@@ -1,5 +1,5 @@
-import Glibc
 import Entrypoint
+import Glibc
 import Platform
 
 extension EntrypointOptions {

@@ -1,8 +1,8 @@
 // Pipes: the self-pipe of the signal handlers, the wake-up pipe of the resolver thread and the
 // output of a `--reload-check`.
 
-internal import Glibc
 internal import CPlatform
+internal import Glibc
 
 /// `pipe2(2)` with both ends close-on-exec and non-blocking: (read, write).
 ///
@@ -10,7 +10,9 @@ internal import CPlatform
 /// its standard output or error (`dup2` copies it without close-on-exec): O_NONBLOCK belongs to the
 /// open file, which the child shares, and a program that writes to a full non-blocking pipe gets
 /// EAGAIN instead of waiting for the reader.
-public func makePipe(blockingWriteEnd: Bool = false) throws(SystemError) -> (read: Int32, write: Int32) {
+public func makePipe(blockingWriteEnd: Bool = false) throws(SystemError) -> (
+    read: Int32, write: Int32
+) {
     var fds: [Int32] = [0, 0]
     _ = try retryingOnInterrupt("pipe2") { pipe2(&fds, O_CLOEXEC | O_NONBLOCK) }
     if blockingWriteEnd {

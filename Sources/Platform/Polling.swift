@@ -42,7 +42,9 @@ public struct PollRequest: Sendable {
 /// (`EINTR`: the caller recomputes its deadline and looks at its signal pipe).
 @discardableResult
 public func poll(_ requests: inout [PollRequest], milliseconds: Int32) throws(SystemError) -> Int {
-    var descriptors = requests.map { pollfd(fd: $0.descriptor, events: $0.events.rawValue, revents: 0) }
+    var descriptors = requests.map {
+        pollfd(fd: $0.descriptor, events: $0.events.rawValue, revents: 0)
+    }
     let ready = Glibc.poll(&descriptors, nfds_t(descriptors.count), milliseconds)
     if ready < 0 {
         let code = errno

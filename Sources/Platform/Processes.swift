@@ -1,8 +1,8 @@
 // Processes as a supervisor sees them: signalling a child or its whole process group, and becoming
 // the reaper of orphans without being PID 1.
 
-internal import Glibc
 internal import CPlatform
+internal import Glibc
 
 /// `kill(pid, signal)`. ESRCH (the process is gone) is thrown like any other error: callers that
 /// race with a child's exit ignore it.

@@ -1,8 +1,8 @@
 // Signals taken as data: a blocked set read from a signalfd(2), so that a supervisor's `poll(2)` waits
 // on signals, its own descriptors and its timers at once (tini's `sigtimedwait` waits on signals only).
 
-internal import Glibc
 internal import CPlatform
+internal import Glibc
 
 /// Blocks `signals` in the calling thread: `pthread_sigmask(SIG_BLOCK)`.
 ///

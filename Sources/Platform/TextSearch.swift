@@ -4,7 +4,6 @@
 
 internal import Glibc
 
-
 extension String {
     /// The byte offset of the first occurrence of `needle` at or after `start`, comparing UTF-8 bytes.
     public func utf8Offset(of needle: String, from start: Int = 0) -> Int? {

@@ -1,5 +1,5 @@
-import Glibc
 import CLI
+import Glibc
 import Platform
 
 // The binary an image ships: `entrypoint`, or `templater`, `envsubst`, `wait-for` when invoked under

@@ -1,5 +1,5 @@
-import Glibc
 import CLI
+import Glibc
 import Platform
 
 // `templater`, or the tool it is invoked as (`envsubst`, `wait-for`, `entrypoint`).

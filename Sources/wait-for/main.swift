@@ -1,5 +1,5 @@
-import Glibc
 import CLI
+import Glibc
 import Platform
 
 // `wait-for`, or the tool it is invoked as (`templater`, `envsubst`, `entrypoint`).

@@ -1,5 +1,5 @@
-import Glibc
 import Entrypoint
+import Glibc
 import Platform
 import TestSupport
 import Testing
