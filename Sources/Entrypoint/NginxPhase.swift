@@ -21,7 +21,8 @@ extension Startup {
             command: configuration.command, environment: original.text,
             secretNames: Set(secrets.files.map(\.name)),
             runFile: { hook, environment throws(EntrypointError) in
-                try runner.run(hook, environment: Environment(environment, keepingBytesOf: original))
+                try runner.run(
+                    hook, environment: Environment(environment, keepingBytesOf: original))
             }, log: log)
         return Environment(exported, keepingBytesOf: original)
     }

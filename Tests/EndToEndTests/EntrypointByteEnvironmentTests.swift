@@ -31,7 +31,8 @@ import Testing
     }
 
     static let sources = [
-        Source(testDescription: "a _FILE secret", assignment: "V_FILE=secret", options: "--file-env=V"),
+        Source(
+            testDescription: "a _FILE secret", assignment: "V_FILE=secret", options: "--file-env=V"),
         Source(testDescription: "--secrets-dir", assignment: "", options: "--secrets-dir secrets"),
         Source(testDescription: "an --env-file", assignment: "", options: "--env-file app.env"),
         Source(

@@ -18,7 +18,8 @@ import Testing
             }
             let outcome: String
             do throws(EntrypointError) {
-                let startup = Startup(configuration: configuration, environment: environment, log: log)
+                let startup = Startup(
+                    configuration: configuration, environment: environment, log: log)
                 outcome = describe(try startup.run())
             } catch {
                 outcome = "error \(error.exitCode): \(error.description)"
@@ -158,23 +159,24 @@ import Testing
 
     /// Bad configurations stop start-up before any phase changes anything, with the error the CLI
     /// prints and its exit code.
-    @Test(arguments: [
-        (
-            "no command", [String](), ["A": "1"],
-            "error 64: no command to run (give it after the options, or as the image's CMD)"
-        ),
-        (
-            "a variable and its _FILE both set", ["server"],
-            ["DB_PASSWORD": "direct", "DB_PASSWORD_FILE": "/run/secrets/db"],
-            "error 1: error: both DB_PASSWORD and DB_PASSWORD_FILE are set (but are exclusive)\n"
-                + "note: unset one of them: DB_PASSWORD_FILE names a file holding the value of "
-                + "DB_PASSWORD"
-        ),
-        (
-            "an unreadable _FILE", ["server"], ["API_KEY_FILE": "/nonexistent/key"],
-            "error 66: cannot read /nonexistent/key (API_KEY_FILE): No such file or directory"
-        ),
-    ] as [(String, [String], [String: String], String)])
+    @Test(
+        arguments: [
+            (
+                "no command", [String](), ["A": "1"],
+                "error 64: no command to run (give it after the options, or as the image's CMD)"
+            ),
+            (
+                "a variable and its _FILE both set", ["server"],
+                ["DB_PASSWORD": "direct", "DB_PASSWORD_FILE": "/run/secrets/db"],
+                "error 1: error: both DB_PASSWORD and DB_PASSWORD_FILE are set (but are exclusive)\n"
+                    + "note: unset one of them: DB_PASSWORD_FILE names a file holding the value of "
+                    + "DB_PASSWORD"
+            ),
+            (
+                "an unreadable _FILE", ["server"], ["API_KEY_FILE": "/nonexistent/key"],
+                "error 66: cannot read /nonexistent/key (API_KEY_FILE): No such file or directory"
+            ),
+        ] as [(String, [String], [String: String], String)])
     func aBadConfigurationIsAnError(
         _ behaviour: String, _ command: [String], _ environment: [String: String], _ error: String
     ) {
