@@ -15,7 +15,7 @@ public enum EntrypointCommand {
         let environment = ProcessEnvironment.current()
         let options: EntrypointOptions
         do {
-            options = try EntrypointOptions.parse(arguments, environment: environment)
+            options = try EntrypointOptions.parse(arguments, environment: environment.text)
         } catch {
             standardError.error(error.message)
             return ExitCode.usage
@@ -29,13 +29,43 @@ public enum EntrypointCommand {
         }
         for note in options.notes { log.info(note) }
         let startup = Startup(
-            configuration: options.configuration, environment: environment, log: log,
-            writePlan: { writeStandardOutput($0) })
+            configuration: options.configuration, environment: environment, log: log)
         do {
-            return try startup.run()
+            return try carryOut(startup.run(), log: log)
         } catch {
             report(error, log: log)
             return error.exitCode
+        }
+    }
+
+    /// Does what start-up decided: execs the command in place (returning only when it could not be
+    /// started), supervises it with `--init` (its exit code), or writes the `--dry-run` plan (0).
+    private static func carryOut(_ launch: Launch, log: Log) throws(EntrypointError) -> Int32 {
+        switch launch {
+        case .dryRun(let plan):
+            writeStandardOutput(plan)
+            return ExitCode.success
+        case .supervise(let command, let environment, let profile, let watch):
+            let supervisor = try InitSupervisor(
+                command: command, environment: environment, profile: profile, log: log)
+            if let watch {
+                watch.serverStarted(environment: environment)
+                watch.attach(to: supervisor)
+            }
+            defer { watch?.stop() }
+            return try supervisor.run()
+        case .exec(let command, let environment):
+            // A SIGTERM from here on is not lost while the server starts: see execAsProcessOne.
+            let stopped = execAsProcessOne(command, environment: environment) {
+                let shown = shellQuoted(log.redact(words: command))
+                log.info("exec \(shown) (pid \(currentProcessID()))")
+            }
+            switch stopped {
+            case .interrupted(let signal): throw .interrupted(signal: signal)
+            case .failed(var failure):
+                failure.path = log.redact(command: failure.path)
+                throw .exec(failure)
+            }
         }
     }
 

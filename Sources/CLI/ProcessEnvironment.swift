@@ -4,12 +4,13 @@ import Platform
 /// The process environment as a value: the libraries never read it themselves, so that every library
 /// call can be tested with the environment it is given, in process, without touching `environ`.
 public enum ProcessEnvironment {
-    /// Every `NAME=value` of `environ`; when a name appears twice the first wins, as `getenv` does.
+    /// Every `NAME=value` of `environ`, each value byte for byte; when a name appears twice the first
+    /// wins, as `getenv` finds it.
     ///
     /// Split on the bytes (`strchr`), not with `String.firstIndex(of:)`, whose grapheme-aware search was a
     /// quarter of the entrypoint's start-up instructions.
-    public static func current() -> [String: String] {
-        var result: [String: String] = [:]
+    public static func current() -> Environment {
+        var result: [String: [UInt8]] = [:]
         var entry = environ
         while let pointer = entry.pointee {
             entry += 1
@@ -18,10 +19,11 @@ public enum ProcessEnvironment {
             let name = UnsafeRawBufferPointer(start: pointer, count: nameLength)
             let key = String(decoding: name, as: UTF8.self)
             if result[key] == nil {
-                result[key] = String(cString: equals + 1)
+                let value = equals + 1
+                result[key] = Array(UnsafeRawBufferPointer(start: value, count: strlen(value)))
             }
         }
-        return result
+        return Environment(bytes: result)
     }
 }
 

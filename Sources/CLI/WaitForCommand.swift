@@ -17,11 +17,12 @@ public enum WaitForCommand {
     }
 
     /// Runs `wait-for ARGS...` over `environment` (which the command also passes on to the command
-    /// it execs); returns the exit code, or does not return when the command was exec'd.
-    public static func main(_ arguments: [String], environment: [String: String]) -> Int32 {
+    /// it execs, byte for byte); returns the exit code, or does not return when the command was exec'd.
+    public static func main(_ arguments: [String], environment: Environment) -> Int32 {
         let configuration: WaitForConfiguration
         do throws(UsageError) {
-            configuration = try WaitForConfiguration(arguments: arguments, environment: environment)
+            configuration = try WaitForConfiguration(
+                arguments: arguments, environment: environment.text)
         } catch {
             StandardError(tool: tool).error(error.message)
             return ExitCode.usage

@@ -17,7 +17,7 @@ public struct HookEnvironmentFile {
     private let directory: String
 
     /// Creates the file (empty, mode 0600) in the first usable temporary directory.
-    public static func create(environment: [String: String]) throws(EntrypointError)
+    public static func create(environment: Environment) throws(EntrypointError)
         -> HookEnvironmentFile
     {
         var candidates = ["/tmp", "/dev/shm", "/run"]

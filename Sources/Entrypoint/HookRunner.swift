@@ -22,7 +22,7 @@ struct HookRunner {
     /// Runs `hook` with `environment` and waits for it; throws unless it exits with status 0.
     ///
     /// `hook.name` is what the lines and errors quote: the caller redacts it (`Log.redact(command:)`).
-    func run(_ hook: Hook, environment: [String: String]) throws(EntrypointError) {
+    func run(_ hook: Hook, environment: Environment) throws(EntrypointError) {
         if let signal = Interruption.check() { throw .interrupted(signal: signal) }
         let pid: pid_t
         do throws(ExecFailure) {

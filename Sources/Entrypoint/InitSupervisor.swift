@@ -32,7 +32,7 @@ public final class InitSupervisor {
     /// Whether the stop has begun (the stop signal or SIGINT arrived).
     public var isStopping: Bool { stop != .running }
 
-    private let environment: [String: String]
+    private let environment: Environment
     private let log: Log
     private var status: TerminationStatus?
 
@@ -53,7 +53,7 @@ public final class InitSupervisor {
     /// A supervisor for `command` with `environment`; blocks the forwarded signals and SIGCHLD at
     /// once, so that a signal arriving while the child starts stays pending and is forwarded.
     public init(
-        command: [String], environment: [String: String], profile: StopProfile = StopProfile(),
+        command: [String], environment: Environment, profile: StopProfile = StopProfile(),
         log: Log
     ) throws(EntrypointError) {
         self.command = command

@@ -1,3 +1,4 @@
+import Platform
 import Templater
 import WaitFor
 
@@ -5,7 +6,7 @@ import WaitFor
 struct Plan {
     var configuration: Configuration
     /// The environment after the secrets phase.
-    var environment: [String: String]
+    var environment: Environment
     /// The `_FILE` secrets: which name came from which file.
     var secrets: [(name: String, path: String)]
     var hooks: [Hook]
@@ -79,7 +80,7 @@ struct Plan {
     /// selection matches, and the `--allow` names that are not defined.
     private func selectedVariables() -> [(String, String?)] {
         let selection = configuration.policy.selection
-        var result: [(String, String?)] = environment.keys.sorted().filter {
+        var result: [(String, String?)] = environment.names.sorted().filter {
             selection.selects($0, isDefined: true)
         }.map { ($0, environment[$0]) }
         for name in selection.names.sorted() where environment[name] == nil {

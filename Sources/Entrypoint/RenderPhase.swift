@@ -21,10 +21,7 @@ extension Startup {
             rendered = try renderFiles(
                 jobs, policy: configuration.policy,
                 variables: Variables(
-                    bytes: secrets.environment.reduce(into: [:]) {
-                        $0[$1.key] = environmentValueBytes($1.key, $1.value)
-                    },
-                    secretNames: Set(secrets.files.map(\.name))),
+                    bytes: secrets.environment.bytes, secretNames: Set(secrets.files.map(\.name))),
                 options: options)
         } catch {
             if let signal = Interruption.check() { throw .interrupted(signal: signal) }

@@ -27,8 +27,10 @@ public enum SecretsDirectory {
         public var name: String
         /// The file's path.
         public var path: String
-        /// The file's contents without trailing newlines.
-        public var value: String
+        /// The file's contents without trailing newlines, byte for byte.
+        public var bytes: [UInt8]
+        /// The contents as text (each byte that is not UTF-8 replaced with U+FFFD).
+        public var value: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     /// The variable a file named `fileName` supplies, or nil when the mapped name is not a variable
@@ -53,7 +55,7 @@ public enum SecretsDirectory {
     ///     well, or `X_FILE` where `fileSecrets` would read it).
     ///   - log: receives the warnings for skipped names.
     public static func read(
-        _ directory: String, environment: [String: String], fileSecrets: FileSecrets, log: Log
+        _ directory: String, environment: Environment, fileSecrets: FileSecrets, log: Log
     ) throws(EntrypointError) -> [Entry] {
         let names: [String]
         do {
@@ -100,8 +102,7 @@ public enum SecretsDirectory {
                 throw .templates(error)
             }
             while bytes.last == 0x0A { bytes.removeLast() }
-            entries[name] = Entry(
-                name: name, path: path, value: String(decoding: bytes, as: UTF8.self))
+            entries[name] = Entry(name: name, path: path, bytes: bytes)
         }
         if !problems.isEmpty { throw .templates(.diagnostics(problems)) }
         return entries.values.sorted { $0.name < $1.name }

@@ -2,8 +2,9 @@ import Platform
 import Templater
 
 /// The start-up of a container, phase by phase, each announced in one log line: `_FILE` secrets →
-/// templates → wait → hooks → `--user` → exec (or `--init` supervision), as README.md's "entrypoint"
-/// section describes them.
+/// templates → wait → hooks → `--user`, as README.md's "entrypoint" section describes them; `run()`
+/// returns what to do then (a `Launch`: exec, `--init` supervision, or the `--dry-run` plan), which the
+/// caller carries out.
 ///
 /// Configuration errors (an unknown user, a missing hooks directory) are found before any phase
 /// changes anything. SIGTERM/SIGINT abort between phases and inside the wait and the hooks with
@@ -11,27 +12,21 @@ import Templater
 public struct Startup {
     /// What to do.
     public var configuration: Configuration
-    /// The process environment, as a value (the library never reads `environ`).
-    public var environment: [String: String]
+    /// The process environment, as a value (the library never reads `environ`), byte for byte.
+    public var environment: Environment
     /// Where log lines go; secret values in the commands they quote are redacted there.
     public var log: Log
-    /// Where `--dry-run` writes the plan (stdout: the plan is the requested output).
-    public var writePlan: (String) -> Void
 
     /// A start-up of `configuration` in `environment`.
-    public init(
-        configuration: Configuration, environment: [String: String], log: Log,
-        writePlan: @escaping (String) -> Void
-    ) {
+    public init(configuration: Configuration, environment: Environment, log: Log) {
         self.configuration = configuration
         self.environment = environment
         self.log = log
-        self.writePlan = writePlan
     }
 
-    /// Runs every phase, then execs the command: on success this returns only in init mode (the
-    /// command's exit code) and for `--dry-run` (0).
-    public func run() throws(EntrypointError) -> Int32 {
+    /// Runs every phase; returns how to start the command (`.exec` in place, `.supervise` with
+    /// `--init`), or `.dryRun` with the plan after the secrets phase, when nothing else ran.
+    public func run() throws(EntrypointError) -> Launch {
         do {
             try Interruption.install()
         } catch {
@@ -55,8 +50,7 @@ public struct Startup {
             let plan = Plan(
                 configuration: configuration, environment: secrets.environment,
                 secrets: secrets.files, hooks: hooks, user: user, log: log)
-            writePlan(plan.text())
-            return ExitCode.success
+            return .dryRun(plan: plan.text())
         }
 
         try stopIfInterrupted()
@@ -73,27 +67,11 @@ public struct Startup {
             environment["HOME"] = user.home
         }
         if configuration.initMode {
-            let supervisor = try InitSupervisor(
+            return .supervise(
                 command: configuration.command, environment: environment,
-                profile: configuration.stop, log: log)
-            if let watch {
-                watch.serverStarted(environment: environment)
-                watch.attach(to: supervisor)
-            }
-            defer { watch?.stop() }
-            return try supervisor.run()
+                profile: configuration.stop, watch: watch)
         }
-        // A SIGTERM from here on is not lost while the server starts: see execAsProcessOne.
-        let stopped = execAsProcessOne(configuration.command, environment: environment) {
-            let shown = shellQuoted(log.redact(words: configuration.command))
-            log.info("exec \(shown) (pid \(processID()))")
-        }
-        switch stopped {
-        case .interrupted(let signal): throw .interrupted(signal: signal)
-        case .failed(var failure):
-            failure.path = log.redact(command: failure.path)
-            throw .exec(failure)
-        }
+        return .exec(command: configuration.command, environment: environment)
     }
 
     // MARK: - Phases
@@ -101,25 +79,27 @@ public struct Startup {
     /// What the secrets phase produced: the environment with `X` set from `X_FILE`, and which names
     /// came from which files.
     struct Secrets {
-        var environment: [String: String]
+        var environment: Environment
         var files: [(name: String, path: String)]
     }
 
     /// Phase 1: env files under the process environment, then `X_FILE` → `X` (docker-library
     /// `file_env`: `X_FILE` is removed, `X` is exported to the hooks and the server). A reload of
     /// `--watch` repeats it without `announce` (no `secrets:` line at every reload).
+    ///
+    /// On bytes throughout: a secret or an env-file value that is not UTF-8 is passed on as read.
     func resolveSecrets(announce: Bool = true) throws(EntrypointError) -> Secrets {
-        let merged: [String: String]
+        let merged: [String: [UInt8]]
         do {
-            merged = try Variables(environment: environment, envFiles: configuration.envFiles)
-                .values
+            merged = try Variables(bytes: environment.bytes, envFiles: configuration.envFiles)
+                .bytes
         } catch {
             // A FIFO env file or secret waits for its writer until SIGTERM/SIGINT (`InputFile`).
             try stopIfInterrupted()
             throw .templates(error)
         }
-        var considered: [String: String] = [:]
-        var passedOn: [String: String] = [:]
+        var considered: [String: [UInt8]] = [:]
+        var passedOn: [String: [UInt8]] = [:]
         for (name, value) in merged {
             if name.hasSuffix("_FILE")
                 && !configuration.fileSecrets.covers(String(name.dropLast(5)))
@@ -132,39 +112,41 @@ public struct Startup {
         let directorySecrets = try configuration.secretsDirectory.map {
             directory throws(EntrypointError) in
             try SecretsDirectory.read(
-                directory, environment: merged, fileSecrets: configuration.fileSecrets, log: log)
+                directory, environment: Environment(bytes: merged),
+                fileSecrets: configuration.fileSecrets, log: log)
         }
-        var resolved: (environment: [String: String], secretNames: Set<String>)
+        var resolved: (environment: [String: [UInt8]], secretNames: Set<String>)
         do {
-            resolved = try resolveFileSecrets(considered)
+            resolved = try resolveFileSecrets(bytes: considered)
         } catch {
             try stopIfInterrupted()
             throw .templates(error)
         }
         resolved.environment.merge(passedOn) { current, _ in current }
         var files = resolved.secretNames.sorted().map {
-            (name: $0, path: merged[$0 + "_FILE"] ?? "")
+            (name: $0, path: merged[$0 + "_FILE"].map { String(decoding: $0, as: UTF8.self) } ?? "")
         }
         for entry in directorySecrets ?? [] {
-            resolved.environment[entry.name] = entry.value
+            resolved.environment[entry.name] = entry.bytes
             resolved.secretNames.insert(entry.name)
             files.append((name: entry.name, path: entry.path))
         }
+        let result = Environment(bytes: resolved.environment)
 
-        log.addSecrets(resolved.secretNames.compactMap { resolved.environment[$0] })
-        log.addSecrets(resolved.environment.filter { isSecretName($0.key) }.map(\.value))
+        log.addSecrets(resolved.secretNames.compactMap { result[$0] })
+        log.addSecrets(result.names.filter(isSecretName).compactMap { result[$0] })
         if announce && !files.isEmpty {
             log.info(
                 "secrets: "
                     + files.map { "\($0.name) from \($0.path)" }.joined(separator: ", "))
         }
-        return Secrets(environment: resolved.environment, files: files)
+        return Secrets(environment: result, files: files)
     }
 
     /// Phase 4: the hooks, in order, under `--lock`; returns the environment with what they wrote
     /// to `ENTRYPOINT_ENV`.
-    func runHooks(_ hooks: [Hook], environment: [String: String]) throws(EntrypointError)
-        -> [String: String]
+    func runHooks(_ hooks: [Hook], environment: Environment) throws(EntrypointError)
+        -> Environment
     {
         guard !hooks.isEmpty else { return environment }
         do {

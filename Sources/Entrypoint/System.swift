@@ -12,9 +12,9 @@ import Platform
 ///
 /// Returns the child's PID, or throws why no candidate could be started (127 / 126).
 func startCommand(
-    _ command: [String], environment: [String: String], output: Int32? = nil
+    _ command: [String], environment: Environment, output: Int32? = nil
 ) throws(ExecFailure) -> pid_t {
-    let lines = environmentLines(environment)
+    let lines = environment.lines
     var pid: pid_t = 0
     let failure = searchProgram(command, environment: environment) { path, arguments in
         switch spawnProcess(

@@ -13,7 +13,7 @@ internal import Glibc
 ///
 /// Returns only when the command was not started.
 public func execAsProcessOne(
-    _ command: [String], environment: [String: String], announce: () -> Void = {}
+    _ command: [String], environment: Environment, announce: () -> Void = {}
 ) -> ExecStopped {
     var aborts = sigset_t()
     sigemptyset(&aborts)
@@ -43,12 +43,13 @@ public enum ExecStopped: Error, Equatable, Sendable {
 /// same reset). Internal: `execAsProcessOne`, which also closes the window for a late SIGTERM, is the
 /// one way in.
 ///
-/// The program is looked up like `execvp(3)`, with the `PATH` of `environment` (see `searchProgram`).
+/// The program is looked up like `execvp(3)`, with the `PATH` of `environment` (see `searchProgram`);
+/// the environment is passed on byte for byte.
 ///
 /// Returns only on failure: `ExecFailure` says whether nothing was found (exit 127) or something was
 /// found and not executable (exit 126).
-func execInPlace(_ command: [String], environment: [String: String]) -> ExecFailure {
-    let lines = environmentLines(environment)
+func execInPlace(_ command: [String], environment: Environment) -> ExecFailure {
+    let lines = environment.lines
     prepareSignalsForExec()
     fflush(nil)
     let failure = searchProgram(command, environment: environment) { path, arguments in
@@ -72,7 +73,7 @@ func execInPlace(_ command: [String], environment: [String: String]) -> ExecFail
 /// Returns nil when the program started, else why not: 127 when nothing was found, 126 when something
 /// was found and could not be executed.
 public func searchProgram(
-    _ command: [String], environment: [String: String],
+    _ command: [String], environment: Environment,
     _ attempt: (_ path: String, _ arguments: [String]) -> Int32
 ) -> ExecFailure? {
     guard let program = command.first, !program.isEmpty else {

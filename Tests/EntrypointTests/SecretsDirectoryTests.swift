@@ -82,11 +82,11 @@ import Testing
         let log = Log(level: .debug) { _, _ in }
         #expect(throws: EntrypointError.self, "\(behaviour)") {
             try SecretsDirectory.read(
-                directory, environment: environment, fileSecrets: .auto, log: log)
+                directory, environment: Environment(environment), fileSecrets: .auto, log: log)
         }
         do {
             _ = try SecretsDirectory.read(
-                directory, environment: environment, fileSecrets: .auto, log: log)
+                directory, environment: Environment(environment), fileSecrets: .auto, log: log)
         } catch {
             let text = error.description.replacingOccurrences(of: directory, with: "DIR")
             #expect(text.contains(message), "\(behaviour): \(text)")

@@ -64,7 +64,7 @@ public struct ReloadCheck: Equatable, Sendable {
     /// 20 ms (and whenever `wake` is readable) whether the server is stopping; if it returns a
     /// signal, the check's group gets SIGTERM, then SIGKILL 40 ms later.
     public func run(
-        environment: [String: String], wake: Int32 = -1, interrupted: () -> Int32?
+        environment: Environment, wake: Int32 = -1, interrupted: () -> Int32?
     ) -> Result {
         let start = monotonicNanoseconds()
         func elapsed() -> UInt64 { monotonicNanoseconds() - start }

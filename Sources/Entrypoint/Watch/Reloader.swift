@@ -23,7 +23,7 @@ struct Reloader {
     /// The start-up whose render phase this repeats (configuration, process environment, log).
     var startup: Startup
     /// The server's environment, which the check runs with.
-    var serverEnvironment: [String: String]
+    var serverEnvironment: Environment
 
     /// The server's program name for the log line: the last component of argv[0], redacted as a
     /// quoted command is.
@@ -71,7 +71,8 @@ struct Reloader {
                 prepared = try prepareRender(
                     jobs, policy: configuration.policy,
                     variables: Variables(
-                        secrets.environment, secretNames: Set(secrets.files.map(\.name))),
+                        bytes: secrets.environment.bytes,
+                        secretNames: Set(secrets.files.map(\.name))),
                     options: options)
             } catch {
                 throw .templates(error)

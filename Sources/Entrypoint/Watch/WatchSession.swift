@@ -49,7 +49,7 @@ public final class WatchSession {
     }
 
     /// The environment the server was started with (the check runs with it).
-    public func serverStarted(environment: [String: String]) {
+    public func serverStarted(environment: Environment) {
         reloader.serverEnvironment = environment
     }
 

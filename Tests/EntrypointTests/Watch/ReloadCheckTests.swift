@@ -7,7 +7,7 @@ import Testing
 /// The reload check: its exit status decides, its output is kept for the log, a timeout or a stop
 /// ends it.
 @Suite struct ReloadCheckTests {
-    static let environment = ["PATH": "/usr/bin:/bin"]
+    static let environment: Environment = ["PATH": "/usr/bin:/bin"]
 
     static func check(_ command: String, timeout: UInt64 = 5_000_000_000) throws -> ReloadCheck {
         var check = ReloadCheck(command: try Hook(command: command), timeout: timeout)
