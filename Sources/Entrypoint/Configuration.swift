@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import Templater
 import WaitFor
@@ -51,7 +50,7 @@ public struct Configuration: Sendable {
     /// `--reload-check COMMAND`: run against the new files before the server is signalled.
     public var reloadCheck: ReloadCheck?
     /// `--reload-signal SIG`: what tells the server to re-read its configuration.
-    public var reloadSignal: Int32 = SIGHUP
+    public var reloadSignal: Int32 = Signal.hangup
     /// `--watch-debounce`: how long the inputs must stay unchanged before a reload, in nanoseconds.
     public var watchDebounce: UInt64 = 50_000_000
     /// `--dry-run`: print the plan and change nothing.

@@ -49,7 +49,7 @@ public struct FileLock {
                 throw .interrupted(signal: signal)
             }
             // 10 ms: the hand-over from one replica to the next stays unnoticeable.
-            waitForSignalPipe(milliseconds: 10)
+            try? SignalPipe.wait(milliseconds: 10)
         }
         if announced {
             let waited = Double(monotonicNanoseconds() - start) / 1e9

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// Runs hooks one at a time: `posix_spawn` with a clean signal state in a process group of their own,
@@ -24,7 +23,7 @@ struct HookRunner {
     /// `hook.name` is what the lines and errors quote: the caller redacts it (`Log.redact(command:)`).
     func run(_ hook: Hook, environment: Environment) throws(EntrypointError) {
         if let signal = Interruption.check() { throw .interrupted(signal: signal) }
-        let pid: pid_t
+        let pid: Int32
         do throws(ExecFailure) {
             pid = try startCommand(hook.arguments, environment: environment)
         } catch {
@@ -45,7 +44,7 @@ struct HookRunner {
                 reapOrphans()
                 if abort != nil || timedOut {
                     // Whatever the hook left in its group goes too.
-                    sendSignal(SIGKILL, toGroup: pid)
+                    try? signalProcessGroup(pid, Signal.kill)
                 }
                 if let abort { throw .interrupted(signal: abort) }
                 if timedOut {
@@ -61,7 +60,7 @@ struct HookRunner {
             if abort == nil, let signal {
                 abort = signal
                 log.debug("ending hook '\(hook.name)' (pid \(pid)): \(signalName(signal)) received")
-                sendSignal(SIGTERM, toGroup: pid)
+                try? signalProcessGroup(pid, Signal.terminate)
                 killAt = min(killAt ?? .max, now + abortGrace)
             }
             if !timedOut, abort == nil, let deadline, now >= deadline {
@@ -69,18 +68,18 @@ struct HookRunner {
                 log.warning(
                     "ending hook '\(hook.name)' (pid \(pid)): past its timeout; SIGTERM, then "
                         + "SIGKILL after \(formatSeconds(Double(killGrace) / 1e9))")
-                sendSignal(SIGTERM, toGroup: pid)
+                try? signalProcessGroup(pid, Signal.terminate)
                 killAt = now + killGrace
             }
             if let at = killAt, now >= at {
-                sendSignal(SIGKILL, toGroup: pid)
+                try? signalProcessGroup(pid, Signal.kill)
                 killAt = nil
             }
             var wake = now + 1_000_000_000
             if let deadline, !timedOut { wake = min(wake, deadline) }
             if let killAt { wake = min(wake, killAt) }
             let milliseconds = wake > now ? Int32(min((wake - now + 999_999) / 1_000_000, 1000)) : 0
-            waitForSignalPipe(milliseconds: milliseconds)
+            try? SignalPipe.wait(milliseconds: milliseconds)
         }
     }
 

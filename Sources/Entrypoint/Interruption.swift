@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// The signals the start-up phases react to, read from `SignalPipe`: SIGTERM and SIGINT abort start-up
@@ -9,18 +8,18 @@ import Platform
 public enum Interruption {
     /// Routes SIGTERM and SIGINT to the signal pipe.
     public static func install() throws(SystemError) {
-        try SignalPipe.install([SIGTERM, SIGINT])
+        try SignalPipe.install([Signal.terminate, Signal.interrupt])
     }
 
     /// Routes SIGCHLD to the signal pipe too, while hooks run: only then are there children to wait
     /// for, and WaitFor's loop takes any byte in the pipe for an interruption.
     static func watchChildren() throws(SystemError) {
-        try SignalPipe.install([SIGCHLD])
+        try SignalPipe.install([Signal.child])
     }
 
     /// Puts SIGCHLD back to its default disposition and drops what it left in the pipe.
     static func stopWatchingChildren() {
-        resetToDefault(SIGCHLD)
+        try? resetSignalsToDefault([Signal.child])
         _ = check()
     }
 

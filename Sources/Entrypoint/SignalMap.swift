@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// `--signal-map FROM:TO[,FROM:TO...]`: the signals init mode rewrites before forwarding them, as
@@ -85,25 +84,23 @@ public struct SignalMapError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The signal `text` names: `TERM`, `SIGTERM`, `sigterm`, or a number 1-64; nil for anything else.
-public func signalNumber(_ text: String) -> Int32? {
-    if let number = Int32(text), number >= 1, number <= 64 { return number }
-    var name = text.uppercased()
-    if !name.hasPrefix("SIG") { name = "SIG" + name }
-    for number in Int32(1)...31 where signalName(number) == name {
-        return number
-    }
-    return nil
+/// The signals init mode forwards: every catchable one but SIGCHLD (which it handles itself) and the
+/// synchronous faults (`Signal.synchronousFaults`: blocking them is undefined when they are raised by
+/// the process itself, and they mean nothing to the child). tini forwards the same set. glibc's
+/// internal real-time signals (`Signal.reservedByCLibrary`) cannot be blocked.
+let forwardedSignals: [Int32] = Signal.numbers.filter {
+    $0 != Signal.kill && $0 != Signal.stop && $0 != Signal.child
+        && !Signal.synchronousFaults.contains($0) && !Signal.reservedByCLibrary.contains($0)
 }
 
 /// Why init mode does not forward `signal`.
 func notForwardedReason(_ signal: Int32) -> String {
     switch signal {
-    case SIGKILL, SIGSTOP:
+    case Signal.kill, Signal.stop:
         return "\(signalName(signal)) cannot be caught, so it cannot be forwarded or sent instead"
-    case SIGCHLD:
+    case Signal.child:
         return "SIGCHLD is the supervisor's own (it reaps children) and is not forwarded"
-    case 32, 33:
+    case Signal.reservedByCLibrary:
         return "\(signalName(signal)) is reserved by the C library"
     default:
         return "\(signalName(signal)) is a synchronous fault and is not forwarded"

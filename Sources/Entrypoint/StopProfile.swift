@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// How `--init` stops its child when the orchestrator says so: which signal starts the stop, what it
@@ -17,7 +16,7 @@ public struct StopProfile: Equatable, Sendable {
     /// `--signal-map`: the rewriting applied to every forwarded signal.
     public var signalMap = SignalMap()
     /// `--stop-signal`: the signal that starts the stop (SIGTERM, what orchestrators send).
-    public var stopSignal: Int32 = SIGTERM
+    public var stopSignal: Int32 = Signal.terminate
     /// `--stop-delay`: how long the child keeps serving after the stop signal arrived, before it is
     /// forwarded (nanoseconds; 0 forwards at once).
     public var stopDelay: UInt64 = 0

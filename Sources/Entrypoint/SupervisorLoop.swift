@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// The init supervisor's event loop: one `poll(2)` on a signalfd of the blocked signals, on the
@@ -27,8 +26,8 @@ public final class SupervisorLoop {
     private struct Source {
         var id: DescriptorID
         var descriptor: Int32
-        var events: Int16
-        var handler: (_ revents: Int16) -> Void
+        var events: PollEvents
+        var handler: (_ found: PollEvents) -> Void
     }
     private struct Timer {
         var id: TimerID
@@ -36,8 +35,7 @@ public final class SupervisorLoop {
         var handler: () -> Void
     }
 
-    private let signals: SignalDescriptor
-    private var signalSet: sigset_t
+    private var signals: SignalDescriptor
     private var sources: [Source] = []
     private var timers: [Timer] = []
     private var nextID = 0
@@ -50,9 +48,6 @@ public final class SupervisorLoop {
     /// at the first wake-up.
     public init(signals: [Int32]) throws(SystemError) {
         self.signals = try SignalDescriptor(blocking: signals)
-        signalSet = sigset_t()
-        sigemptyset(&signalSet)
-        for signal in signals { sigaddset(&signalSet, signal) }
     }
 
     deinit {
@@ -61,12 +56,12 @@ public final class SupervisorLoop {
 
     // MARK: - Sources
 
-    /// Calls `handler` with `poll`'s `revents` whenever `descriptor` is ready for `events` (default
-    /// `POLLIN`). The descriptor stays the caller's: the loop never reads or closes it.
+    /// Calls `handler` with what `poll` found whenever `descriptor` is ready for `events` (default
+    /// `.readable`). The descriptor stays the caller's: the loop never reads or closes it.
     @discardableResult
     public func addDescriptor(
-        _ descriptor: Int32, events: Int16 = Int16(POLLIN),
-        _ handler: @escaping (_ revents: Int16) -> Void
+        _ descriptor: Int32, events: PollEvents = .readable,
+        _ handler: @escaping (_ found: PollEvents) -> Void
     ) -> DescriptorID {
         nextID += 1
         let id = DescriptorID(value: nextID)
@@ -120,27 +115,25 @@ public final class SupervisorLoop {
             try waitForSignal()
             return
         }
-        var fds = [pollfd(fd: signals.descriptor, events: Int16(POLLIN), revents: 0)]
+        var requests = [PollRequest(signals.descriptor)]
         let watched = sources
+        requests.reserveCapacity(watched.count + 1)
         for source in watched {
-            fds.append(pollfd(fd: source.descriptor, events: source.events, revents: 0))
+            requests.append(PollRequest(source.descriptor, source.events))
         }
-        let ready = Glibc.poll(&fds, nfds_t(fds.count), pollTimeout())
-        if ready < 0 {
-            if errno == EINTR { return }
-            throw SystemError(errno: errno, operation: "poll")
-        }
+        // A wait that a handled signal interrupted (EINTR) finds nothing: only due timers run.
+        try poll(&requests, milliseconds: pollTimeout())
 
-        if fds[0].revents != 0 {
+        if !requests[0].returned.isEmpty {
             while let signal = try signals.take() {
                 onSignal(signal)
                 if finished { return }
             }
         }
-        for (index, source) in watched.enumerated() where fds[index + 1].revents != 0 {
+        for (index, source) in watched.enumerated() where !requests[index + 1].returned.isEmpty {
             // A handler may have removed a later source.
             guard sources.contains(where: { $0.id == source.id }) else { continue }
-            source.handler(fds[index + 1].revents)
+            source.handler(requests[index + 1].returned)
             if finished { return }
         }
         fireDueTimers()
@@ -148,22 +141,14 @@ public final class SupervisorLoop {
 
     /// `sigtimedwait` until a signal arrives or the nearest timer is due, then the dispatch.
     private func waitForSignal() throws(SystemError) {
-        var info = siginfo_t()
-        let taken: Int32
+        var left: UInt64?
         if let nearest = nearestDeadline() {
             let now = monotonicNanoseconds()
-            let left = nearest > now ? nearest - now : 0
-            var timeout = timespec(
-                tv_sec: Int(left / 1_000_000_000), tv_nsec: Int(left % 1_000_000_000))
-            taken = sigtimedwait(&signalSet, &info, &timeout)
-        } else {
-            taken = sigwaitinfo(&signalSet, &info)
+            left = nearest > now ? nearest - now : 0
         }
-        if taken > 0 {
-            onSignal(taken)
+        if let signal = try signals.take(waitingUpTo: left) {
+            onSignal(signal)
             if finished { return }
-        } else if errno != EAGAIN && errno != EINTR {
-            throw SystemError(errno: errno, operation: "sigtimedwait")
         }
         fireDueTimers()
     }

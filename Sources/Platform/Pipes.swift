@@ -33,3 +33,18 @@ public func putByte(_ fd: Int32, _ value: UInt8 = 1) {
     var byte = value
     _ = write(fd, &byte, 1)
 }
+
+/// One `read(2)` of up to 4 KiB from the non-blocking `fd`: the bytes, empty at end of file; nil when
+/// nothing is there now (EAGAIN).
+public func readAvailable(_ fd: Int32, name: @autoclosure () -> String) throws(SystemError)
+    -> [UInt8]?
+{
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n >= 0 { return Array(chunk[0..<n]) }
+        let code = errno
+        if code == EAGAIN || code == EWOULDBLOCK { return nil }
+        if code != EINTR { throw SystemError(errno: code, operation: "read(\(name()))") }
+    }
+}

@@ -77,6 +77,17 @@ public enum SignalPipe {
         }
     }
 
+    /// Waits up to `milliseconds` (-1: forever) for the pipe to become readable (`poll(2)`, which a
+    /// handled signal also ends); a plain sleep before `install`.
+    public static func wait(milliseconds: Int32) throws(SystemError) {
+        guard descriptors.read >= 0 else {
+            if milliseconds > 0 { sleepNanoseconds(UInt64(milliseconds) * 1_000_000) }
+            return
+        }
+        var requests = [PollRequest(descriptors.read)]
+        try poll(&requests, milliseconds: milliseconds)
+    }
+
     /// The first signal received and not yet taken, without blocking; nil when none arrived.
     public static func received() -> Int32? {
         guard descriptors.read >= 0 else { return nil }

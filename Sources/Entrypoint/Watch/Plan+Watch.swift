@@ -1,3 +1,5 @@
+import Platform
+
 extension Plan {
     /// The dry run's watch section: what is watched, through which directories, and what a change
     /// leads to. Empty without `--watch`.

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// `--reload-check COMMAND`: the server's own checker (`nginx -t`, `apachectl -t`,
@@ -70,7 +69,7 @@ public struct ReloadCheck: Equatable, Sendable {
         func elapsed() -> UInt64 { monotonicNanoseconds() - start }
         let pipe: (read: Int32, write: Int32)
         do {
-            pipe = try makeOutputPipe()
+            pipe = try makePipe(blockingWriteEnd: true)
         } catch {
             return Result(
                 outcome: .notStarted(error.description), output: "", nanoseconds: elapsed())
@@ -80,7 +79,7 @@ public struct ReloadCheck: Equatable, Sendable {
             try startCommand(command.arguments, environment: environment, output: pipe.write)
         }
         closeFile(pipe.write)
-        let pid: pid_t
+        let pid: Int32
         switch started {
         case .success(let child):
             pid = child
@@ -92,7 +91,11 @@ public struct ReloadCheck: Equatable, Sendable {
         var output: [UInt8] = []
         var open = true
         func drain() {
-            while open, let chunk = readAvailable(pipe.read) {
+            while open {
+                // A read that fails ends the output as its end would: the check's status decides.
+                guard let chunk = try? readAvailable(pipe.read, name: "reload check output") else {
+                    return
+                }
                 if chunk.isEmpty {
                     open = false
                 } else {
@@ -108,7 +111,7 @@ public struct ReloadCheck: Equatable, Sendable {
             drain()
             if let (_, status) = reapWithoutBlocking(pid) {
                 // What the check left in its group goes too; its output so far is kept.
-                if ending != nil { sendSignal(SIGKILL, toGroup: pid) }
+                if ending != nil { try? signalProcessGroup(pid, Signal.kill) }
                 drain()
                 let outcome = ending ?? (status == .exited(0) ? .passed : .failed(status))
                 return Result(
@@ -118,22 +121,23 @@ public struct ReloadCheck: Equatable, Sendable {
             let now = monotonicNanoseconds()
             if ending == nil, let signal = interrupted() {
                 ending = .interrupted(signal: signal)
-                sendSignal(SIGTERM, toGroup: pid)
+                try? signalProcessGroup(pid, Signal.terminate)
                 killAt = now + 40_000_000
             }
             if ending == nil, now >= deadline {
                 ending = .timedOut(seconds: Double(timeout) / 1e9)
-                sendSignal(SIGTERM, toGroup: pid)
+                try? signalProcessGroup(pid, Signal.terminate)
                 killAt = now + killGrace
             }
             if let at = killAt, now >= at {
-                sendSignal(SIGKILL, toGroup: pid)
+                try? signalProcessGroup(pid, Signal.kill)
                 killAt = nil
             }
             var wakeAt = min(now + 20_000_000, killAt ?? .max)
             if ending == nil { wakeAt = min(wakeAt, deadline) }
             let milliseconds = Int32(max(1, (wakeAt.subtractingClamped(now) + 999_999) / 1_000_000))
-            waitUntilReadable([open ? pipe.read : -1, wake], milliseconds: milliseconds)
+            var requests = [PollRequest(open ? pipe.read : -1), PollRequest(wake)]
+            _ = try? poll(&requests, milliseconds: milliseconds)
         }
     }
 }

@@ -1,3 +1,5 @@
+import Platform
+
 /// The one log line of a reload: what changed, the check's result, the signal sent, how long it took.
 ///
 /// `reload: 2 templates changed, nginx -t ok, SIGHUP to nginx (pid 7), 41 ms`

@@ -41,9 +41,9 @@ extension WatchSession {
 
     private func debounceEnded(_ supervisor: InitSupervisor) {
         guard !stopIfStopping(supervisor) else { return }
-        let stopSignals = [supervisor.profile.stopSignal, SIGINT]
+        let stopSignals = [supervisor.profile.stopSignal, Signal.interrupt]
         let reloaded = reloadIfDue(
-            interrupted: { firstPendingSignal(stopSignals) },
+            interrupted: { (try? firstPendingSignal(stopSignals)) ?? nil },
             signal: { signal in
                 supervisor.signalChild(signal, mapped: false)
                 return supervisor.child
