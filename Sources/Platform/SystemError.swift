@@ -19,3 +19,17 @@ public struct SystemError: Error, Equatable, CustomStringConvertible {
         "\(operation): \(errorText(errno)) (errno \(errno))"
     }
 }
+
+// The conditions callers branch on, so that they need no libc constant.
+extension SystemError {
+    /// ENOENT: no such file or directory.
+    public var isNotFound: Bool { errno == ENOENT }
+    /// EEXIST: the name is taken.
+    public var isAlreadyExisting: Bool { errno == EEXIST }
+    /// EAGAIN (EWOULDBLOCK): a non-blocking call found nothing to do yet.
+    public var wouldBlock: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
+    /// EPIPE: the reader of a pipe or socket went away.
+    public var isBrokenPipe: Bool { errno == EPIPE }
+    /// ENOSPC: no space left (for inotify: `max_user_watches` reached).
+    public var isOutOfSpace: Bool { errno == ENOSPC }
+}
