@@ -12,7 +12,7 @@ public enum EntrypointCommand {
         if arguments.first == "healthcheck" {
             return healthcheck(Array(arguments.dropFirst()))
         }
-        let environment = ProcessEnvironment.current()
+        let environment = Environment.current()
         let options: EntrypointOptions
         do {
             options = try EntrypointOptions.parse(arguments, environment: environment.text)

@@ -1,5 +1,4 @@
 import Entrypoint
-import Glibc
 import Platform
 
 extension EntrypointOptions {
@@ -39,22 +38,12 @@ extension EntrypointOptions {
         }
     }
 
-    /// `HUP`, `SIGHUP`, `hup` or `1`: a signal the entrypoint may send (not SIGKILL's and SIGSTOP's
-    /// kin: those cannot mean "reload"); nil for anything else.
+    /// `HUP`, `SIGHUP`, `hup` or `1`: a signal the entrypoint may send; nil for anything else, and
+    /// for those that cannot mean "reload": SIGKILL, SIGSTOP, SIGCHLD and the synchronous faults.
     static func parseSignal(_ text: String) -> Int32? {
-        if let number = Int32(text) {
-            return (1...64).contains(number) && number != SIGKILL && number != SIGSTOP
-                ? number : nil
-        }
-        var name = text.uppercased()
-        if name.hasPrefix("SIG") { name.removeFirst(3) }
-        let names: [String: Int32] = [
-            "HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "USR1": SIGUSR1, "USR2": SIGUSR2,
-            "TERM": SIGTERM, "WINCH": SIGWINCH, "ALRM": SIGALRM, "CONT": SIGCONT, "PWR": SIGPWR,
-            "URG": SIGURG, "IO": SIGIO, "TTIN": SIGTTIN, "TTOU": SIGTTOU, "TSTP": SIGTSTP,
-            "PIPE": SIGPIPE, "ABRT": SIGABRT, "PROF": SIGPROF, "VTALRM": SIGVTALRM,
-            "XCPU": SIGXCPU, "XFSZ": SIGXFSZ,
-        ]
-        return names[name]
+        guard let number = signalNumber(text), number != Signal.kill, number != Signal.stop,
+            number != Signal.child, !Signal.synchronousFaults.contains(number)
+        else { return nil }
+        return number
     }
 }

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import Templater
 
@@ -48,7 +47,7 @@ extension TemplaterCommand {
             try? output.flush()
             log.error("error while reading \"standard input\": \(errorText(error.errno))")
             return ExitCode.failure
-        case .write(let error) where error.errno == EPIPE:
+        case .write(let error) where error.isBrokenPipe:
             // GNU (gettext's `fwriteerror`) takes EPIPE, seen when SIGPIPE is ignored, as the reader
             // having had enough: not an error. With SIGPIPE's default action the write never returns.
             return ExitCode.success

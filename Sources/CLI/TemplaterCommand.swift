@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import Templater
 
@@ -62,7 +61,7 @@ public enum TemplaterCommand {
         // SIGTERM/SIGINT stop the render at its next system call, and the reading of a FIFO env file
         // or secret at once: the temporary files are removed, existing outputs stay as they were, and
         // the exit code is 143/130 as if killed.
-        try? SignalPipe.install([SIGTERM, SIGINT])
+        try? SignalPipe.install([Signal.terminate, Signal.interrupt])
         SignalPipe.abortsBlockingCalls = true
         do {
             let variables = try options.variables(environment)
@@ -76,7 +75,7 @@ public enum TemplaterCommand {
             let outcome =
                 jobs.contains { $0.destination == nil }
                 ? "rendering stopped" : "nothing was changed"
-            log.error("\(signal == SIGINT ? "SIGINT" : "SIGTERM") received: \(outcome)")
+            log.error("\(signal == Signal.interrupt ? "SIGINT" : "SIGTERM") received: \(outcome)")
             return ExitCode.signaled(signal)
         }
         return ExitCode.success
@@ -325,7 +324,7 @@ extension TemplaterCommand {
                 guard let mode = UInt32(text, radix: 8), mode <= 0o7777 else {
                     throw UsageError("--mode: '\(text)' is not an octal file mode (e.g. 0644)")
                 }
-                output.mode = mode_t(mode)
+                output.mode = mode
             case "--fail-fast":
                 try noValue()
                 failFast = true
@@ -369,19 +368,13 @@ extension TemplaterCommand {
                 return inputs.map { RenderJob(source: $0, destination: nil) }
             }
             if inputs.count > 1 && !outputPath.hasSuffix("/") {
-                if wrapStatus(outputPath) {
+                if isDirectory(outputPath) {
                     return inputs.map { RenderJob(source: $0, destination: outputPath) }
                 }
                 throw .usage(
                     UsageError("-o \(outputPath): several inputs need an output directory"))
             }
             return inputs.map { RenderJob(source: $0, destination: outputPath) }
-        }
-
-        private func wrapStatus(_ path: String) -> Bool {
-            var status = stat()
-            guard stat(path, &status) == 0 else { return false }
-            return status.st_mode & S_IFMT == S_IFDIR
         }
     }
 }

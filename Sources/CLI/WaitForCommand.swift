@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import WaitFor
 
@@ -13,7 +12,7 @@ public enum WaitForCommand {
 
     /// Runs `wait-for ARGS...` with the process environment.
     public static func main(_ arguments: [String]) -> Int32 {
-        main(arguments, environment: ProcessEnvironment.current())
+        main(arguments, environment: Environment.current())
     }
 
     /// Runs `wait-for ARGS...` over `environment` (which the command also passes on to the command
@@ -33,7 +32,7 @@ public enum WaitForCommand {
         }
         let options = configuration.options
         do throws(SystemError) {
-            try SignalPipe.install([SIGTERM, SIGINT])
+            try SignalPipe.install([Signal.terminate, Signal.interrupt])
         } catch {
             report(.error, "cannot handle signals: \(error)", options: options)
         }
@@ -61,7 +60,7 @@ public enum WaitForCommand {
         case .interrupted(let signal):
             report(
                 .warning,
-                "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"): "
+                "interrupted by \(signal == Signal.interrupt ? "SIGINT" : "SIGTERM"): "
                     + "\(configuration.command[0]) not started",
                 options: options)
             return ExitCode.signaled(signal)
@@ -119,7 +118,7 @@ public enum WaitForCommand {
         Environment: WAIT_FOR_TARGETS, WAIT_FOR_TIMEOUT, WAIT_FOR_INTERVAL, WAIT_FOR_CONNECT_TIMEOUT,
           WAIT_FOR_QUIET, WAIT_FOR_LOG_FORMAT, WAIT_FOR_ON_TIMEOUT (flags win).
         Exit: 0 ready, 64 usage, 69 unavailable, 124 timeout, 126/127 COMMAND not runnable,
-          130/143 interrupted by SIGINT/SIGTERM.
+          130/143 interrupted by Signal.interrupt/Signal.terminate.
 
         """
 }

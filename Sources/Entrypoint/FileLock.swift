@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// An exclusive `flock(2)` on a file (`--lock PATH`) held around the hooks, so that replicas sharing a
@@ -21,10 +20,10 @@ public struct FileLock {
     ) throws(EntrypointError) -> FileLock {
         let fd: Int32
         do {
-            fd = try openFile(path, O_RDWR | O_CREAT, mode: 0o644)
+            fd = try openFile(path, .readWriteCreating)
         } catch {
             // A lock file provided read-only (or on a read-only volume) can still be locked.
-            guard let readOnly = try? openFile(path, O_RDONLY) else {
+            guard let readOnly = try? openFile(path, .read) else {
                 throw .output(path: path, error)
             }
             fd = readOnly
@@ -34,7 +33,7 @@ public struct FileLock {
         while true {
             let locked: Bool
             do {
-                locked = try tryExclusiveLock(fd, path: path)
+                locked = try tryExclusiveLock(fd, name: path)
             } catch {
                 closeFile(fd)
                 throw .output(path: path, error)

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// The private file whose path every hook gets in `ENTRYPOINT_ENV`: the `NAME=VALUE` lines a hook
@@ -28,7 +27,7 @@ public struct HookEnvironmentFile {
                 let directory = try makeTemporaryDirectory(in: candidate, prefix: "entrypoint")
                 let path = directory + "/env"
                 do {
-                    let fd = try openFile(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+                    let fd = try openFile(path, .createNew, permissions: 0o600)
                     closeFile(fd)
                 } catch {
                     removeDirectory(directory)
@@ -39,7 +38,7 @@ public struct HookEnvironmentFile {
                 firstError = firstError ?? (candidate, error)
             }
         }
-        let (path, error) = firstError ?? ("/tmp", SystemError(errno: ENOENT, operation: "mkdtemp"))
+        let (path, error) = firstError ?? ("/tmp", SystemError(.notFound, operation: "mkdtemp"))
         throw .output(path: path + "/entrypoint.XXXXXX", error)
     }
 

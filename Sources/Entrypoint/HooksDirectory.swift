@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// The hooks of a directory (`--hooks-dir`, like the official images' `/docker-entrypoint.d`): every
@@ -22,15 +21,20 @@ public enum HooksDirectory {
         return try hooks(listing: stream, log: log)
     }
 
-    /// The hooks of the directory `stream` has open, in order; `next` reads one entry (`readdir`).
+    /// The hooks of the directory `stream` has open, in order; `next` reads one entry
+    /// (`DirectoryStream.next`; tests pass one that fails part-way, as a failing volume does).
     static func hooks(
         listing stream: DirectoryStream, log: Log,
-        next: (OpaquePointer) -> UnsafeMutablePointer<dirent>? = { readdir($0) }
+        next: (DirectoryStream) throws(SystemError) -> [UInt8]? = { stream throws(SystemError) in
+            try stream.next()
+        }
     ) throws(EntrypointError) -> [Hook] {
         let directory = stream.path
-        let names: [String]
-        do {
-            names = try stream.names(next: next)
+        var names: [String] = []
+        do throws(SystemError) {
+            while let name = try next(stream) {
+                names.append(String(decoding: name, as: UTF8.self))
+            }
         } catch {
             throw .input(path: directory, error)
         }
@@ -38,7 +42,7 @@ public enum HooksDirectory {
         var hooks: [Hook] = []
         for name in names.sorted(by: VersionOrder.areInIncreasingOrder) where !name.hasPrefix(".") {
             let path = base + "/" + name
-            guard let facts = try? fileFacts(path), facts.isRegular else { continue }
+            guard let facts = try? fileStatus(path), facts.isRegular else { continue }
             guard facts.hasExecuteBit else {
                 log.warning("ignoring \(path): not executable")
                 continue

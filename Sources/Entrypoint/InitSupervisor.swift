@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// `--init`: the entrypoint stays PID 1 (or the child subreaper) and runs the command as its child, as
@@ -28,7 +27,7 @@ public final class InitSupervisor {
     /// The event loop: signals, descriptors, timers.
     public let loop: SupervisorLoop
     /// The child's PID (and process group); 0 until `run` started it.
-    public private(set) var child: pid_t = 0
+    public private(set) var child: Int32 = 0
     /// Whether the stop has begun (the stop signal or SIGINT arrived).
     public var isStopping: Bool { stop != .running }
 
@@ -61,7 +60,7 @@ public final class InitSupervisor {
         self.profile = profile
         self.log = log
         do {
-            loop = try SupervisorLoop(signals: forwardedSignals + [SIGCHLD])
+            loop = try SupervisorLoop(signals: forwardedSignals + [Signal.child])
         } catch {
             throw .system(error)
         }
@@ -135,11 +134,11 @@ public final class InitSupervisor {
     /// One signal from the loop: SIGCHLD reaps, the stop signal and SIGINT go through the stop, the
     /// rest is forwarded (mapped).
     private func handle(_ signal: Int32) {
-        if signal == SIGCHLD {
+        if signal == Signal.child {
             reap()
             return
         }
-        if signal == profile.stopSignal || signal == SIGINT {
+        if signal == profile.stopSignal || signal == Signal.interrupt {
             handleStop(signal)
             return
         }
@@ -214,7 +213,7 @@ public final class InitSupervisor {
     /// The stop timeout ran out: SIGKILL to the child's whole process group.
     private func timeOut() {
         guard case .signalled(let at, let sent) = stop else { return }
-        try? signalProcessGroup(child, SIGKILL)
+        try? signalProcessGroup(child, Signal.kill)
         stop = .killed(at: at)
         log.warning(
             "stop: \(name) (pid \(child)) has not ended \(formatDuration(profile.stopTimeout ?? 0)) "

@@ -90,7 +90,7 @@ public struct NginxEntrypoint: Sendable {
         guard depth < 16 else { return }
         for name in try DirectoryStream(root + path).names() where !name.hasPrefix("..") {
             let child = path + "/" + name
-            guard let facts = try? fileFacts(root + child) else { continue }
+            guard let facts = try? fileStatus(root + child) else { continue }
             if facts.isDirectory {
                 try collect(child, into: &found, depth: depth + 1)
             } else if facts.isRegular {
@@ -127,7 +127,7 @@ public struct NginxEntrypoint: Sendable {
                     info("\(builtIn.rawValue): \($0)")
                 }
             case .file(let path):
-                let executable = (try? fileFacts(root + path))?.hasExecuteBit ?? false
+                let executable = (try? fileStatus(root + path))?.hasExecuteBit ?? false
                 if path.hasSuffix(".envsh") && executable {
                     info("sourcing \(path)")
                     environment = try source(

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import Templater
 
@@ -54,7 +53,7 @@ struct NginxTemplates {
             throw .output(
                 path: "\(output) (NGINX_ENVSUBST_OUTPUT_DIR)",
                 SystemError(
-                    errno: isDirectory(root + output) ? EACCES : ENOENT, operation: "access"))
+                    isDirectory(root + output) ? .accessDenied : .notFound, operation: "access"))
         }
         try render(templates, into: output, suffix: suffix, policy, variables, log: log)
 
@@ -67,7 +66,7 @@ struct NginxTemplates {
         guard isWritable(root + streamOutput) else {
             throw .output(
                 path: "\(streamOutput) (NGINX_ENVSUBST_STREAM_OUTPUT_DIR)",
-                SystemError(errno: EACCES, operation: "access"))
+                SystemError(.accessDenied, operation: "access"))
         }
         try addStreamBlock(including: streamOutput, log: log)
         try render(templates, into: streamOutput, suffix: streamSuffix, policy, variables, log: log)
@@ -145,7 +144,7 @@ struct NginxTemplates {
         for name in names where !name.hasPrefix("..") {
             if name.hasSuffix(suffix) { return true }
             let path = directory + "/" + name
-            if (try? linkFacts(path))?.isDirectory == true, holdsFile(path, endingWith: suffix) {
+            if (try? linkStatus(path))?.isDirectory == true, holdsFile(path, endingWith: suffix) {
                 return true
             }
         }

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import Templater
 
@@ -49,7 +48,7 @@ extension Startup {
     /// start-up's wall time on ext4: 0.86 ms of 1.9 ms). A watcher passes `skipUnchanged: true`.
     func outputOptions(skipUnchanged: Bool = false) -> OutputOptions {
         OutputOptions(
-            suffix: configuration.suffix, mode: configuration.mode.map { mode_t($0) },
+            suffix: configuration.suffix, mode: configuration.mode.map { UInt32($0) },
             durable: false, skipUnchanged: skipUnchanged)
     }
 }

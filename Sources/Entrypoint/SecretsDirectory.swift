@@ -68,7 +68,7 @@ public enum SecretsDirectory {
         var problems: [Diagnostic] = []
         for fileName in names.sorted() where !fileName.hasPrefix(".") {
             let path = base + "/" + fileName
-            guard let facts = try? fileFacts(path), facts.isRegular else { continue }
+            guard let facts = try? fileStatus(path), facts.isRegular else { continue }
             guard let name = variableName(forFile: fileName) else {
                 log.warning(
                     "secrets: skipping \(path): its name does not make a variable name "

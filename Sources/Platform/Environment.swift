@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// A process environment as a value: each variable's name and its value's bytes, as `environ` holds
 /// them, with a text view for the logic that reads values (`PATH`, `TMPDIR`, the `ENTRYPOINT_*`
 /// options, the log's redaction).
@@ -9,7 +11,7 @@
 /// for the process's own variables, by reading the process environment from a library. The text
 /// view (`subscript`, `text`) decodes; what is set as text is stored as its UTF-8.
 ///
-/// The CLI reads `environ` once (`ProcessEnvironment.current()`); the libraries are given this value.
+/// The CLI reads `environ` once (`Environment.current()`); the libraries are given this value.
 public struct Environment: Equatable, Sendable, ExpressibleByDictionaryLiteral {
     /// Every variable's value, byte for byte.
     public private(set) var bytes: [String: [UInt8]]
@@ -93,4 +95,44 @@ public func withCStringArray<R>(
     pointers.append(nil)
     defer { for pointer in pointers { pointer?.deallocate() } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress.unsafelyUnwrapped) }
+}
+
+// MARK: - The process's own environment
+
+extension Environment {
+    /// Every `NAME=value` of `environ`, each value byte for byte; when a name appears twice the
+    /// first wins, as `getenv` finds it.
+    ///
+    /// Split on the bytes (`strchr`), not with `String.firstIndex(of:)`, whose grapheme-aware search
+    /// was a quarter of the entrypoint's start-up instructions.
+    public static func current() -> Environment {
+        var result: [String: [UInt8]] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            entry += 1
+            guard let equals = strchr(pointer, 0x3D) else { continue }
+            let nameLength = pointer.distance(to: equals)
+            let name = UnsafeRawBufferPointer(start: pointer, count: nameLength)
+            let key = String(decoding: name, as: UTF8.self)
+            if result[key] == nil {
+                let value = equals + 1
+                result[key] = Array(UnsafeRawBufferPointer(start: value, count: strlen(value)))
+            }
+        }
+        return Environment(bytes: result)
+    }
+}
+
+/// The entries of `environ` in order, duplicates included, byte for byte; an entry without `=` is
+/// skipped.
+public func processEnvironmentEntries() -> [(name: [UInt8], value: [UInt8])] {
+    var entries: [(name: [UInt8], value: [UInt8])] = []
+    var entry = environ
+    while let pointer = entry.pointee {
+        entry += 1
+        let raw = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
+        guard let equals = raw.firstIndex(of: UInt8(ascii: "=")) else { continue }
+        entries.append((name: Array(raw[..<equals]), value: Array(raw[(equals + 1)...])))
+    }
+    return entries
 }

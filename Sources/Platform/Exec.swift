@@ -197,7 +197,7 @@ private func escaped(_ text: String) -> String {
 /// What the first bytes of `path` name as its interpreter; nil when unreadable or neither a `#!`
 /// script nor ELF.
 private func interpreter(of path: String) -> MissingInterpreter? {
-    guard let fd = try? openFile(path, O_RDONLY) else { return nil }
+    guard let fd = try? openFile(path, .read) else { return nil }
     defer { closeFile(fd) }
     // The kernel reads at most 256 bytes of a #! line (BINPRM_BUF_SIZE).
     var head = [UInt8](repeating: 0, count: 256)
@@ -217,14 +217,8 @@ private func interpreter(of path: String) -> MissingInterpreter? {
 
 /// Whether `path` names something that exists and is not a directory (`stat(2)`).
 private func isExistingFile(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFDIR
-}
-
-/// Whether `path` names a directory (`stat(2)`).
-private func isDirectory(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    guard let status = try? fileStatus(path) else { return false }
+    return !status.isDirectory
 }
 
 /// Empties the signal mask of the calling thread and sets every signal's disposition to `SIG_DFL`.

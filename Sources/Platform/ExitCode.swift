@@ -24,3 +24,8 @@ public enum ExitCode {
     /// The status of a process that died of `signal`, as shells report it: 128 + n.
     public static func signaled(_ signal: Int32) -> Int32 { 128 + signal }
 }
+
+/// Ends the process with `status` (`exit(3)`: C-library buffers are flushed, `atexit` handlers run).
+public func exitProcess(_ status: Int32) -> Never {
+    exit(status)
+}

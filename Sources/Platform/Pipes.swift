@@ -39,12 +39,9 @@ public func putByte(_ fd: Int32, _ value: UInt8 = 1) {
 public func readAvailable(_ fd: Int32, name: @autoclosure () -> String) throws(SystemError)
     -> [UInt8]?
 {
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n >= 0 { return Array(chunk[0..<n]) }
-        let code = errno
-        if code == EAGAIN || code == EWOULDBLOCK { return nil }
-        if code != EINTR { throw SystemError(errno: code, operation: "read(\(name()))") }
-    }
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+    defer { chunk.deallocate() }
+    let n = try readAvailable(
+        fd, into: chunk.baseAddress.unsafelyUnwrapped, count: chunk.count, name: name())
+    return n.map { Array(UnsafeRawBufferPointer(rebasing: chunk[0..<$0])) }
 }

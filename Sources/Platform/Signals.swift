@@ -34,7 +34,9 @@ public enum Signal {
 
     /// The synchronous faults: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS. Raised by the faulting
     /// thread itself, so blocking them is undefined behaviour, and forwarding them means nothing.
-    public static let synchronousFaults: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS]
+    public static let synchronousFaults: [Int32] = [
+        SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS,
+    ]
 }
 
 /// The conventional name of `signal` (`SIGTERM`), or `signal N` for the rest (SIGSTKFLT and the

@@ -68,14 +68,6 @@ func pollDescriptors(_ descriptors: inout [pollfd], milliseconds: Int32) {
     _ = descriptors.withUnsafeMutableBufferPointer { poll($0.baseAddress, count, milliseconds) }
 }
 
-// MARK: - Files
-
-/// `stat(2)` of `path`: 0 when it exists, else the errno.
-func fileStatus(_ path: String) -> Int32 {
-    var info = stat()
-    return stat(path, &info) == 0 ? 0 : errno
-}
-
 // MARK: - Addresses
 
 /// Whether `text` is an IPv6 address (`inet_pton(AF_INET6)`).
@@ -202,23 +194,4 @@ func startDetachedThread(
     var thread = pthread_t()
     let code = pthread_create(&thread, &attributes, body, argument)
     if code != 0 { throw SystemError(errno: code, operation: "pthread_create") }
-}
-
-/// The contents of the regular file at `path`, at most `limit` bytes: `open(2)` with `O_NONBLOCK`
-/// and `fstat(2)` first, so that a FIFO or a device named as a password file cannot stall the wait
-/// loop's thread (a FIFO is refused, EINVAL; a larger file too, EFBIG).
-func readSmallRegularFile(_ path: String, limit: Int = 64 * 1024) throws(SystemError) -> [UInt8] {
-    let fd = try openFile(path, O_RDONLY | O_NONBLOCK)
-    defer { closeFile(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-        throw SystemError(errno: errno, operation: "fstat(\(path))")
-    }
-    guard info.st_mode & S_IFMT == S_IFREG else {
-        throw SystemError(errno: EINVAL, operation: "read(\(path)): not a regular file")
-    }
-    guard Int(info.st_size) <= limit else {
-        throw SystemError(errno: EFBIG, operation: "read(\(path)): larger than \(limit) bytes")
-    }
-    return try readToEnd(fd, name: path)
 }

@@ -83,11 +83,12 @@ final class TargetProbe {
         legs = []
         switch target.check {
         case .file(let path):
-            let code = fileStatus(path)
-            immediateVerdict =
-                code == 0
-                ? .plainlyReady
-                : .notReady(SystemError(errno: code, operation: "stat(\(path))").description)
+            do {
+                _ = try fileStatus(path)
+                immediateVerdict = .plainlyReady
+            } catch {
+                immediateVerdict = .notReady(error.description)
+            }
         case .unixSocket(let path):
             legs = [Leg(address: unixSocketAddress(path), conversation: nil)]
         case .tcp(let host, let port), .http(let host, let port, _, _),

@@ -61,11 +61,10 @@ import Testing
             throws: EntrypointError.input(
                 path: directory, SystemError(errno: EIO, operation: "readdir(\(directory))"))
         ) {
-            try HooksDirectory.hooks(listing: stream, log: log) { handle in
+            try HooksDirectory.hooks(listing: stream, log: log) { stream throws(SystemError) in
                 read += 1
-                if read <= 3 { return readdir(handle) }
-                errno = EIO
-                return nil
+                if read <= 3 { return try stream.next() }
+                throw SystemError(errno: EIO, operation: "readdir(\(stream.path))")
             }
         }
         #expect(read == 4)

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import Templater
 
@@ -39,7 +38,7 @@ struct Reloader {
     @discardableResult
     func reload(
         changed paths: [String], wake: Int32 = -1, interrupted: () -> Int32?,
-        signal: (Int32) -> pid_t
+        signal: (Int32) -> Int32
     ) -> ReloadReport {
         let log = startup.log
         let configuration = startup.configuration
@@ -65,7 +64,7 @@ struct Reloader {
             }
             // No fsync, as at start-up: a reload's files are rendered again at the next start.
             let options = OutputOptions(
-                suffix: configuration.suffix, mode: configuration.mode.map { mode_t($0) },
+                suffix: configuration.suffix, mode: configuration.mode.map { UInt32($0) },
                 durable: false, skipUnchanged: true)
             do throws(TemplaterError) {
                 prepared = try prepareRender(

@@ -101,7 +101,8 @@ struct WatchPlan: Equatable {
     /// skipped, each tree once).
     private mutating func addTree(_ path: String, suffix: String, visited: inout Set<FileIdentity>)
     {
-        guard let identity = fileIdentity(path), visited.insert(identity).inserted else { return }
+        guard let identity = (try? fileStatus(path))?.identity, visited.insert(identity).inserted
+        else { return }
         add(path, NameFilter(templateSuffix: suffix))
         let names = ((try? DirectoryStream(path).names()) ?? []).filter { !$0.hasPrefix("..") }
             .sorted()

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// `--watch` while the server runs: the event source the init supervisor polls next to its signals.
@@ -55,7 +54,7 @@ public final class WatchSession {
 
     /// Reads what the kernel queued and, when a batch is due, reloads (`readEvents`, then
     /// `reloadIfDue`).
-    public func service(wake: Int32 = -1, interrupted: () -> Int32?, signal: (Int32) -> pid_t) {
+    public func service(wake: Int32 = -1, interrupted: () -> Int32?, signal: (Int32) -> Int32) {
         readEvents()
         reloadIfDue(wake: wake, interrupted: interrupted, signal: signal)
     }
@@ -72,7 +71,7 @@ public final class WatchSession {
     /// becomes readable then. Returns whether a batch was due.
     @discardableResult
     public func reloadIfDue(
-        wake: Int32 = -1, interrupted: () -> Int32?, signal: (Int32) -> pid_t
+        wake: Int32 = -1, interrupted: () -> Int32?, signal: (Int32) -> Int32
     ) -> Bool {
         guard isWatching, let batch = watcher.takeBatch(now: monotonicNanoseconds()) else {
             return false

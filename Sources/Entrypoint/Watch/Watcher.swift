@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// The inotify side of `--watch`: watches what `WatchPlan` names, turns the events that matter
@@ -112,7 +111,7 @@ final class Watcher {
                 armed[watch] = directory.path
             } catch {
                 let hint =
-                    error.errno == ENOSPC
+                    error.isOutOfSpace
                     ? " (the inotify watch limit, sysctl fs.inotify.max_user_watches, is reached)"
                     : ""
                 log.warning(

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// A chunked reader over a file descriptor: the scanners look at a window of bytes, consume what they
@@ -31,7 +30,7 @@ public final class ByteInput {
 
     /// Opens `path` for reading.
     public init(path: String) throws(SystemError) {
-        self.fd = try openFile(path, O_RDONLY)
+        self.fd = try openFile(path, .read)
         self.name = path
         self.ownsDescriptor = true
         self.storage = .allocate(byteCount: Self.chunkSize, alignment: 16)
@@ -74,7 +73,7 @@ public final class ByteInput {
         let pending = end - start
         if start > 0 {
             if pending > 0, let base = storage.baseAddress {
-                memmove(base, base + start, pending)
+                base.copyMemory(from: base + start, byteCount: pending)
             }
             start = 0
             end = pending

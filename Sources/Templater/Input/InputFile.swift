@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// Whole-file reads of the inputs a run holds in memory — `_FILE` secrets, `--env-file`s, and any
@@ -28,22 +27,22 @@ public enum InputFile {
     {
         let shown = label.map { "\(path) (\($0))" } ?? path
         do {
-            let fd = try openFile(path, O_RDONLY | O_NONBLOCK)
+            let fd = try openFile(path, .readNonBlocking)
             defer { closeFile(fd) }
             let status = try descriptorStatus(fd, name: path)
-            if isDirectory(status) { throw SystemError(errno: EISDIR, operation: "read(\(path))") }
-            if isRegularFile(status) && Int(status.st_size) > limit {
+            if status.isDirectory { throw SystemError(.isDirectory, operation: "read(\(path))") }
+            if status.isRegular && status.size > limit {
                 throw TemplaterError.inputTooLarge(path: shown, limit: limit)
             }
             // A FIFO without a writer reads as empty under O_NONBLOCK: wait for one first.
-            if status.st_mode & S_IFMT == S_IFIFO { try waitUntilReadable(fd, path: path) }
+            if status.kind == .fifo { try waitUntilReadable(fd, path: path) }
             return try readAll(fd, path: path, shown: shown, limit: limit)
         } catch let error as SystemError {
             throw .input(path: shown, error)
         } catch let error as TemplaterError {
             throw error
         } catch {
-            throw .input(path: shown, SystemError(errno: EIO, operation: "read(\(path))"))
+            throw .input(path: shown, SystemError(.inputOutput, operation: "read(\(path))"))
         }
     }
 
@@ -57,23 +56,17 @@ public enum InputFile {
         defer { buffer.deallocate() }
         while true {
             let wanted = min(chunk, limit + 1 - result.count)
-            let n = Glibc.read(fd, buffer.baseAddress.unsafelyUnwrapped, wanted)
-            if n > 0 {
-                result.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                if result.count > limit {
-                    throw TemplaterError.inputTooLarge(path: shown, limit: limit)
-                }
+            guard
+                let n = try readAvailable(
+                    fd, into: buffer.baseAddress.unsafelyUnwrapped, count: wanted, name: path)
+            else {
+                try waitUntilReadable(fd, path: path)
                 continue
             }
             if n == 0 { return result }
-            let code = errno
-            if SignalPipe.abortSignal != nil {
-                throw SystemError(errno: EINTR, operation: "read(\(path))")
-            }
-            switch code {
-            case EINTR: continue
-            case EAGAIN: try waitUntilReadable(fd, path: path)
-            default: throw SystemError(errno: code, operation: "read(\(path))")
+            result.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            if result.count > limit {
+                throw TemplaterError.inputTooLarge(path: shown, limit: limit)
             }
         }
     }
@@ -87,18 +80,15 @@ public enum InputFile {
         var watchPipe = SignalPipe.readDescriptor >= 0
         while true {
             if SignalPipe.abortSignal != nil {
-                throw SystemError(errno: EINTR, operation: "read(\(path))")
+                throw SystemError(.interrupted, operation: "read(\(path))")
             }
-            var fds = [
-                pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: SignalPipe.readDescriptor, events: Int16(POLLIN), revents: 0),
-            ]
-            let n = poll(&fds, watchPipe ? 2 : 1, watchPipe ? -1 : 50)
-            if n < 0 && errno != EINTR {
-                throw SystemError(errno: errno, operation: "poll(\(path))")
+            var requests = [PollRequest(fd), PollRequest(SignalPipe.readDescriptor)]
+            if !watchPipe { requests.removeLast() }
+            try poll(&requests, milliseconds: watchPipe ? -1 : 50)
+            if !requests[0].returned.isEmpty { return }
+            if watchPipe && !requests[1].returned.isEmpty && SignalPipe.abortSignal == nil {
+                watchPipe = false
             }
-            if n > 0 && fds[0].revents != 0 { return }
-            if n > 0 && fds[1].revents != 0 && SignalPipe.abortSignal == nil { watchPipe = false }
         }
     }
 }

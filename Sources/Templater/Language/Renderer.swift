@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// Renders templates: the only place where variables are looked up.
@@ -83,7 +82,7 @@ public struct Renderer {
                 throw .output(path: output.name, error)
             }
             if interruptPending() {
-                throw .input(path: input.name, SystemError(errno: EINTR, operation: "render"))
+                throw .input(path: input.name, SystemError(.interrupted, operation: "render"))
             }
         }
     }

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 import Platform
 
 /// A place in a template: 1-based line and column, the column counted in characters (Unicode scalars,

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// Renders planned template files into an `OutputTransaction`: each output into a temporary file
@@ -27,10 +26,10 @@ struct FileRenderer {
             for file in files {
                 if renderer.shouldStop { break }
                 let input = try file.open()
-                var templateMode: mode_t = 0o644
+                var templateMode: UInt32 = 0o644
                 if file.source != "-" {
                     do {
-                        templateMode = try fileStatus(file.source).st_mode & 0o7777
+                        templateMode = try fileStatus(file.source).permissions
                     } catch {
                         throw .input(path: file.source, error)
                     }

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// A set of output files replaced all-or-nothing, in two phases, with every old file kept aside until
@@ -135,12 +134,12 @@ public final class OutputTransaction {
         }
         do throws(SystemError) {
             if target == destination {
-                try makeDirectories(parentDirectory(target))
+                try makeDirectories(parentDirectory(target)) { createdDirectories.append($0) }
             } else {
                 let parent = parentDirectory(target)
                 let status = try fileStatus(parent)
-                if !isDirectory(status) {
-                    throw SystemError(errno: ENOTDIR, operation: "stat(\(parent))")
+                if !status.isDirectory {
+                    throw SystemError(.notDirectory, operation: "stat(\(parent))")
                 }
             }
             let (fd, temporary) = try makeTemporaryFile(beside: target)
@@ -162,19 +161,19 @@ public final class OutputTransaction {
     /// Finishes output `index` after its bytes were written: the mode and owner of the file it
     /// replaces (or `newFileMode` for a new file), `fsync` when durable, the comparison with the
     /// existing bytes (`outputs[index].changed`), and the previous file kept aside.
-    public func seal(_ index: Int, newFileMode: mode_t) throws(TemplaterError) {
+    public func seal(_ index: Int, newFileMode: UInt32) throws(TemplaterError) {
         precondition(state == .preparing && !entries[index].sealed, "seal(_:) twice")
         var entry = entries[index]
         let name = entry.output.destination
         do {
             let existing = entry.output.existed ? try fileStatus(entry.output.target) : nil
-            if let existing, isRegularFile(existing) {
-                setOwner(entry.fd, uid: existing.st_uid, gid: existing.st_gid)
-                try setMode(entry.fd, existing.st_mode & 0o7777, name: name)
+            if let existing, existing.isRegular {
+                setOwner(entry.fd, owner: existing.owner, group: existing.group)
+                try setPermissions(entry.fd, existing.permissions, name: name)
                 entry.output.changed = try !Self.sameBytes(
-                    entry.fd, entry.output.target, size: Int(existing.st_size), name: name)
+                    entry.fd, entry.output.target, size: existing.size, name: name)
             } else {
-                try setMode(entry.fd, newFileMode, name: name)
+                try setPermissions(entry.fd, newFileMode, name: name)
             }
             if skipUnchanged && !entry.output.changed {
                 closeFile(entry.fd)
@@ -312,60 +311,48 @@ public final class OutputTransaction {
     /// A second name for `target` in its directory, `.NAME.old-…`: a hard link, so that putting it
     /// back restores the very same file; a copy with the same mode and owner where links are refused
     /// (a file system without them, `fs.protected_hardlinks` for a file of another user).
-    private func keepAside(_ target: String, status: stat) throws(SystemError) -> String {
+    private func keepAside(_ target: String, status: FileStatus) throws(SystemError) -> String {
         let directory = parentDirectory(target)
         let base = target.split(separator: "/").last.map(String.init) ?? "output"
         var attempt = 0
         while true {
-            let name = "\(directory)/.\(base).old-\(processID())-\(attempt)"
+            let name = "\(directory)/.\(base).old-\(currentProcessID())-\(attempt)"
             do {
                 try hardLink(target, to: name)
                 return name
             } catch {
-                if error.errno == EEXIST && attempt < 100 {
+                if error.isAlreadyExisting && attempt < 100 {
                     attempt += 1
                     continue
                 }
-                guard [EPERM, EMLINK, EOPNOTSUPP, EACCES].contains(error.errno) else { throw error }
+                guard error.matches(.notPermitted, .tooManyLinks, .notSupported, .accessDenied)
+                else {
+                    throw error
+                }
                 return try copyAside(target, status: status)
             }
         }
     }
 
     /// A copy of `target` beside it, with its mode and owner (see `keepAside`).
-    private func copyAside(_ target: String, status: stat) throws(SystemError) -> String {
+    private func copyAside(_ target: String, status: FileStatus) throws(SystemError) -> String {
         let directory = parentDirectory(target)
         let base = target.split(separator: "/").last.map(String.init) ?? "output"
         let (fd, path) = try makeTemporaryFile(beside: directory + "/." + base + ".old")
         defer { closeFile(fd) }
         do {
-            let source = try openFile(target, O_RDONLY | O_NONBLOCK)
+            let source = try openFile(target, .readNonBlocking)
             defer { closeFile(source) }
             let bytes = try readToEnd(source, name: target)
             try withBytes(bytes) { (raw) throws(SystemError) in try writeAll(fd, raw, name: path) }
-            setOwner(fd, uid: status.st_uid, gid: status.st_gid)
-            try setMode(fd, status.st_mode & 0o7777, name: path)
+            setOwner(fd, owner: status.owner, group: status.group)
+            try setPermissions(fd, status.permissions, name: path)
             if durable { try syncFile(fd, name: path) }
         } catch {
             removeFile(path)
             throw error
         }
         return path
-    }
-
-    /// `mkdir -p`, remembering what it created.
-    private func makeDirectories(_ path: String) throws(SystemError) {
-        if path.isEmpty || path == "/" || path == "." { return }
-        if let status = try linkStatusOrError(path) {
-            if isDirectory(status) { return }
-            if isSymbolicLink(status), let followed = try? fileStatus(path), isDirectory(followed) {
-                return
-            }
-            throw SystemError(errno: ENOTDIR, operation: "mkdir(\(path))")
-        }
-        try makeDirectories(parentDirectory(path))
-        try makeDirectory(path)
-        createdDirectories.append(path)
     }
 
     /// The file `destination` stands for and whether it exists: symbolic links are followed (at most
@@ -375,17 +362,17 @@ public final class OutputTransaction {
     ) {
         var path = destination
         for _ in 0..<40 {
-            let status: stat?
+            let status: FileStatus?
             do {
-                status = try linkStatusOrError(path)
+                status = try linkStatusIfPresent(path)
             } catch {
                 throw .output(path: destination, error)
             }
             guard let status else { return (path, false) }
-            switch status.st_mode & S_IFMT {
-            case S_IFREG:
+            switch status.kind {
+            case .regular:
                 return (path, true)
-            case S_IFLNK:
+            case .symbolicLink:
                 let contents: String
                 do {
                     contents = try linkContents(path)
@@ -393,9 +380,9 @@ public final class OutputTransaction {
                     throw .output(path: destination, error)
                 }
                 path = contents.hasPrefix("/") ? contents : parentDirectory(path) + "/" + contents
-            case S_IFDIR:
+            case .directory:
                 throw .output(
-                    path: destination, SystemError(errno: EISDIR, operation: "stat(\(path))"))
+                    path: destination, SystemError(.isDirectory, operation: "stat(\(path))"))
             default:
                 throw .outputRefused(
                     path: destination,
@@ -403,7 +390,7 @@ public final class OutputTransaction {
                         + "")
             }
         }
-        throw .output(path: destination, SystemError(errno: ELOOP, operation: "stat(\(path))"))
+        throw .output(path: destination, SystemError(.loop, operation: "stat(\(path))"))
     }
 
     /// `path` with `//` and `/./` collapsed, to tell two spellings of one output apart.
@@ -420,8 +407,8 @@ public final class OutputTransaction {
         throws(SystemError) -> Bool
     {
         let written = try descriptorStatus(fd, name: name)
-        if Int(written.st_size) != size { return false }
-        let other = try openFile(path, O_RDONLY | O_NONBLOCK)
+        if written.size != size { return false }
+        let other = try openFile(path, .readNonBlocking)
         defer { closeFile(other) }
         let chunk = 64 * 1024
         let mine = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
@@ -444,9 +431,7 @@ public final class OutputTransaction {
                 if m == 0 { return false }
                 got += m
             }
-            if memcmp(mine.baseAddress.unsafelyUnwrapped, theirs.baseAddress.unsafelyUnwrapped, n)
-                != 0
-            {
+            if !UnsafeRawBufferPointer(rebasing: mine[0..<n]).elementsEqual(theirs[0..<n]) {
                 return false
             }
             offset += n
@@ -456,14 +441,14 @@ public final class OutputTransaction {
 }
 
 /// "a FIFO", "a socket", ...: what a file that is not regular is, for messages.
-func fileKind(_ status: stat) -> String {
-    switch status.st_mode & S_IFMT {
-    case S_IFIFO: return "a FIFO"
-    case S_IFSOCK: return "a socket"
-    case S_IFCHR: return "a character device"
-    case S_IFBLK: return "a block device"
-    case S_IFDIR: return "a directory"
-    case S_IFLNK: return "a symbolic link"
-    default: return "a special file"
+func fileKind(_ status: FileStatus) -> String {
+    switch status.kind {
+    case .fifo: return "a FIFO"
+    case .socket: return "a socket"
+    case .characterDevice: return "a character device"
+    case .blockDevice: return "a block device"
+    case .directory: return "a directory"
+    case .symbolicLink: return "a symbolic link"
+    case .regular, .other: return "a special file"
     }
 }

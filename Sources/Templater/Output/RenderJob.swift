@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// One thing to render: a template file (or `-` for stdin) or a directory of templates, and where to.
@@ -22,7 +21,7 @@ public struct OutputOptions: Sendable {
     public var suffix: String
     /// The mode of new outputs (`--mode`); nil: the template's, without group and other access when the
     /// output holds a secret. An existing output keeps its mode and owner.
-    public var mode: mode_t?
+    public var mode: UInt32?
     /// `fsync` each output before it is renamed into place, so that it survives a power loss as a
     /// whole. The rename alone already makes each output appear whole to every reader.
     public var durable: Bool
@@ -32,7 +31,7 @@ public struct OutputOptions: Sendable {
 
     /// Creates options; the default suffix is `.template`, as the official nginx image uses.
     public init(
-        suffix: String = ".template", mode: mode_t? = nil, durable: Bool = true,
+        suffix: String = ".template", mode: UInt32? = nil, durable: Bool = true,
         skipUnchanged: Bool = false
     ) {
         self.suffix = suffix

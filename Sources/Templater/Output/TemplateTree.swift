@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// One template file and its output, after directories are expanded.
@@ -36,20 +35,20 @@ enum TemplateTree {
                     PlannedFile(source: "-", destination: try fileDestination(job, name: "stdin")))
                 continue
             }
-            let status: stat
+            let status: FileStatus
             do {
                 status = try fileStatus(job.source)
             } catch {
                 throw .input(path: job.source, error)
             }
-            if isDirectory(status) {
+            if status.isDirectory {
                 guard var destination = job.destination ?? (outputs ? nil : "") else {
                     throw .usage("\(job.source) is a directory: name an output directory with -o")
                 }
                 while destination.count > 1 && destination.hasSuffix("/") {
                     destination.removeLast()
                 }
-                var visited: [(dev_t, ino_t)] = []
+                var visited: [FileIdentity] = []
                 try walk(
                     job.source, relative: "", into: destination, suffix: suffix, visited: &visited,
                     result: &result)
@@ -79,7 +78,7 @@ enum TemplateTree {
         throws(TemplaterError) -> String?
     {
         guard let destination = job.destination, destination != "-" else { return nil }
-        if destination.hasSuffix("/") || (try? fileStatus(destination)).map(isDirectory) == true {
+        if destination.hasSuffix("/") || isDirectory(destination) {
             let base =
                 !suffix.isEmpty && name.hasSuffix(suffix) && name.count > suffix.count
                 ? String(name.dropLast(suffix.count)) : name
@@ -90,23 +89,23 @@ enum TemplateTree {
 
     private static func walk(
         _ directory: String, relative: String, into destination: String, suffix: String,
-        visited: inout [(dev_t, ino_t)], result: inout [PlannedFile]
+        visited: inout [FileIdentity], result: inout [PlannedFile]
     ) throws(TemplaterError) {
-        let here: stat
+        let here: FileStatus
         do {
             here = try fileStatus(directory)
         } catch {
             throw .input(path: directory, error)
         }
-        if visited.contains(where: { $0.0 == here.st_dev && $0.1 == here.st_ino }) {
+        if visited.contains(here.identity) {
             throw .input(
-                path: directory, SystemError(errno: ELOOP, operation: "walk(\(directory))"))
+                path: directory, SystemError(.loop, operation: "walk(\(directory))"))
         }
-        visited.append((here.st_dev, here.st_ino))
+        visited.append(here.identity)
         defer { visited.removeLast() }
         let names: [[UInt8]]
         do {
-            names = try directoryEntryBytes(directory)
+            names = try directoryEntries(directory)
         } catch {
             throw .input(path: directory, error)
         }
@@ -119,8 +118,8 @@ enum TemplateTree {
             guard let name = String(validating: bytes, as: UTF8.self) else {
                 // Paths are Strings here, and a mirrored output needs its name: a template or a
                 // directory whose name is not UTF-8 is an error; any other such file is skipped.
-                let status = fileStatus(bytes: Array((directory + "/").utf8) + bytes)
-                if isTemplate || status.map(isDirectory) == true {
+                let status = try? fileStatus(bytes: Array((directory + "/").utf8) + bytes)
+                if isTemplate || status?.isDirectory == true {
                     throw .inputRefused(
                         path: directory + "/" + escapedFileName(bytes),
                         reason: "its name is not valid UTF-8 (rename it)")
@@ -128,16 +127,16 @@ enum TemplateTree {
                 continue
             }
             let path = directory + "/" + name
-            let status: stat
+            let status: FileStatus
             do {
                 status = try fileStatus(path)
             } catch {
                 // A dangling link that is not a template is none of the render's business (the nginx
                 // image's `find -follow -type f -name '*.template'` skips it too).
-                if !isTemplate, let own = linkStatus(path), isSymbolicLink(own) { continue }
+                if !isTemplate, (try? linkStatus(path))?.isSymbolicLink == true { continue }
                 throw .input(path: path, error)
             }
-            if isDirectory(status) {
+            if status.isDirectory {
                 try walk(
                     path, relative: relative + name + "/", into: destination, suffix: suffix,
                     visited: &visited,

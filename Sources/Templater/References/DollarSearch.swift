@@ -1,6 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+// The byte search of the scanners: libc's `memchr` (a string primitive, not a system call; Platform
+// wraps the system calls) behind two word loads.
+
+internal import Glibc
 
 /// The offset of the first `$` at or after `position` in the `count` bytes at `base`, if any: the
 /// sixteen bytes after a reference are searched in two words (in dense templates the next `$` is

@@ -1,4 +1,4 @@
-import Glibc
+internal import Glibc
 import Platform
 
 /// The byte-keyed name table of both modes: open addressing with linear probing over plain-old-data

@@ -23,7 +23,7 @@ public struct Variables: Sendable {
         self.init(bytes: environment.mapValues { Array($0.utf8) })
     }
 
-    /// The process environment only, as bytes (`ProcessEnvironment.bytes()`).
+    /// The process environment only, as bytes (`Environment.current().bytes`).
     public init(bytes environment: [String: [UInt8]]) {
         self.bytes = environment
         self.secretNames = []

@@ -1,31 +1,4 @@
-import Glibc
 import Platform
-
-/// The process environment as a value: the libraries never read it themselves, so that every library
-/// call can be tested with the environment it is given, in process, without touching `environ`.
-public enum ProcessEnvironment {
-    /// Every `NAME=value` of `environ`, each value byte for byte; when a name appears twice the first
-    /// wins, as `getenv` finds it.
-    ///
-    /// Split on the bytes (`strchr`), not with `String.firstIndex(of:)`, whose grapheme-aware search was a
-    /// quarter of the entrypoint's start-up instructions.
-    public static func current() -> Environment {
-        var result: [String: [UInt8]] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            entry += 1
-            guard let equals = strchr(pointer, 0x3D) else { continue }
-            let nameLength = pointer.distance(to: equals)
-            let name = UnsafeRawBufferPointer(start: pointer, count: nameLength)
-            let key = String(decoding: name, as: UTF8.self)
-            if result[key] == nil {
-                let value = equals + 1
-                result[key] = Array(UnsafeRawBufferPointer(start: value, count: strlen(value)))
-            }
-        }
-        return Environment(bytes: result)
-    }
-}
 
 /// The environment byte for byte: every `NAME=value` entry in order, duplicates included, values
 /// that are not UTF-8 kept as they are.
@@ -52,15 +25,7 @@ public struct RawEnvironment: Sendable {
 
     /// The process's own entries, read from `environ` once.
     public static func current() -> RawEnvironment {
-        var entries: [(name: [UInt8], value: [UInt8])] = []
-        var entry = environ
-        while let pointer = entry.pointee {
-            entry += 1
-            let raw = UnsafeRawBufferPointer(start: pointer, count: strlen(pointer))
-            guard let equals = raw.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            entries.append((name: Array(raw[..<equals]), value: Array(raw[(equals + 1)...])))
-        }
-        return RawEnvironment(entries: entries)
+        RawEnvironment(entries: processEnvironmentEntries())
     }
 
     /// Each name's first value, as `getenv` finds it, byte for byte: what render mode substitutes
