@@ -15,7 +15,7 @@ struct TemplateGenerator {
         // sequence, a stray continuation byte, 0xFF). Left out: invalid bytes next to valid
         // multi-byte characters, where bash converts each candidate substring on its own and its
         // results depend on the pattern's shape (`${W//?/Q}` sees `é` as one character, `${W//[é]/Q}`
-        // as two bytes); render mode decodes the value once.
+        // as two bytes); render mode matches such a value byte by byte.
         "BIN": [0xE9, 0x74, 0xE9],
         "BYTES": [0x61, 0xF0, 0x9F, 0x98, 0x6C, 0x2D, 0xA9, 0xFF, 0x6F, 0x2A],
         // Patterns that are not UTF-8 (bash then matches byte by byte): a lone lead byte, a lone

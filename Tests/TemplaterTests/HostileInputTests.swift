@@ -17,7 +17,7 @@ func renderBytes(_ template: String, _ environment: [String: [UInt8]])
     /// `V` is `é t é` in Latin-1 (not UTF-8); `W` holds `a`, a lone 0xE9, a UTF-8 `é`, `b`.
     static let environment: [String: [UInt8]] = [
         "V": [0xE9, 0x74, 0xE9], "W": [0x61, 0xE9, 0xC3, 0xA9, 0x62], "P": [0xE9], "C": [0xC3],
-        "X": Array("é".utf8), "Z": [0xF0, 0x9F, 0x98, 0x78],
+        "X": Array("é".utf8), "Z": [0xF0, 0x9F, 0x98, 0x78], "M": [0xC3, 0xC3, 0xA9],
     ]
 
     // Every expected value is bash 5.2.15's output under LC_ALL=C.UTF-8.
@@ -48,6 +48,13 @@ func renderBytes(_ template: String, _ environment: [String: [UInt8]])
             ("a byte-wise star stops inside a character", "${W##*$C}", [0xA9, 0x62]),
             ("a byte-wise range spans every byte", "${W//[a-$P]/Q}", Array("QQQQQ".utf8)),
             ("a valid pattern keeps the invalid bytes", "${W//$X/E}", [0x61, 0xE9, 0x45, 0x62]),
+            // bash matches byte by byte when the value is not UTF-8 either (found by the fuzzer).
+            ("a valid set matches a byte of an invalid value", "${C/#[é]/}", []),
+            ("a suffix pattern removes one byte of a character", "${M%?}", [0xC3, 0xC3]),
+            (
+                "the rest after a match is matched anew as characters", "${M//[é]/x}",
+                Array("xx".utf8)
+            ),
             ("a default copies the bytes", "${UNSET:-$V}", [0xE9, 0x74, 0xE9]),
             (
                 "an assignment keeps the bytes", "${N:=$V}${N}",

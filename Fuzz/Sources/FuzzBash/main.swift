@@ -18,8 +18,8 @@ private let names = ["A", "B", "C", "EMPTY", "UNSET"]
 
 /// Values the variables take: words, globs, backslashes, UTF-8; bytes that are not UTF-8 among
 /// ASCII (bash converts each candidate substring on its own, so next to valid multi-byte characters
-/// its results depend on the pattern's shape; render mode decodes the value once, one character per
-/// invalid byte); longer values for the glob operators, at 80 characters: three nested substitutions
+/// its results depend on the pattern's shape; render mode matches such a value byte by byte, and the
+/// rest after a `//` match as characters once it is valid); longer values for the glob operators, at 80 characters: three nested substitutions
 /// multiply three lengths, and bash, which has no limit, was killed (137) on values of 200 (the
 /// template target has values of 50,000 characters).
 private let values: [[UInt8]] =

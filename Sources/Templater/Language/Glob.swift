@@ -2,7 +2,9 @@ import Platform
 
 /// A bash glob pattern (`*`, `?`, `[...]` with `!`/`^`, ranges and `[:class:]`), matched on
 /// characters (`CharacterUnits`), as bash matches in a UTF-8 locale, or byte by byte when the pattern
-/// is not valid UTF-8 (`bytewise`; the value is then split into bytes too).
+/// or the value it is matched against is not valid UTF-8 (`bytewise`): bash's `match_pattern` and
+/// `remove_pattern` fall back to single-byte matching when either fails to convert to wide
+/// characters (`V=$'\xc3é'`: `${V%?}` removes the last byte of the `é`).
 ///
 /// Matching simulates the pattern as a small automaton, so finding every end of a match from one start
 /// costs O(length × pattern) and never backtracks. A search for matches anywhere in a value (`/`, `//`)
@@ -29,8 +31,10 @@ struct Glob {
     }
 
     private(set) var elements: [Element]
-    /// Whether the pattern is matched byte by byte (it is not valid UTF-8).
+    /// Whether the pattern is matched byte by byte (it or the value is not valid UTF-8).
     private(set) var bytewise = false
+    /// The pattern text, when only the value made the match byte-wise: what `characterwise` compiles.
+    private var characterSource: PatternText?
     /// Whether the pattern ends with an active backslash that escapes nothing. It matches a backslash
     /// (`${V#$P}` with `P='a\'` removes `a\`), but bash's `${V/p/r}` then never matches.
     private(set) var endsWithLoneBackslash: Bool
@@ -71,11 +75,22 @@ struct Glob {
             }
     }
 
-    /// Compiles a pattern text (decoded as characters, or byte by byte when it is not valid UTF-8).
-    init(_ text: PatternText) {
-        let (units, bytewise) = text.units()
-        self.init(units)
+    /// Compiles a pattern text for matching against `value`: as characters, or byte by byte when the
+    /// text or `value` is not valid UTF-8. Without a value (a case change's pattern, matched against
+    /// one character at a time) only the text decides.
+    init(_ text: PatternText, matching value: [UInt8]? = nil) {
+        let textIsValid = CharacterUnits.isValid(text.bytes)
+        let valueIsValid = value.map(CharacterUnits.isValid) ?? true
+        let bytewise = !textIsValid || !valueIsValid
+        self.init(text.units(bytewise: bytewise))
         self.bytewise = bytewise
+        if textIsValid && !valueIsValid { characterSource = text }
+    }
+
+    /// The same pattern matched as characters, when only the value made it byte-wise: bash's `//`
+    /// matches what follows each match anew, and a rest that is valid UTF-8 is matched as characters.
+    var characterwise: Glob? {
+        characterSource.map { Glob($0) }
     }
 
     /// The units of `value` as this pattern matches them.

@@ -22,15 +22,14 @@ struct PatternText {
     }
 
     /// The units of the text and their flags (a unit is literal when its first byte is), decoded as
-    /// characters, or byte by byte when the text is not valid UTF-8 (as bash matches such patterns).
-    func units() -> (units: [(unit: UInt32, literal: Bool)], bytewise: Bool) {
-        let bytewise = !CharacterUnits.isValid(bytes)
+    /// characters, or byte by byte (`bytewise`).
+    func units(bytewise: Bool) -> [(unit: UInt32, literal: Bool)] {
         let decoded = bytewise ? CharacterUnits.bytewise(bytes) : CharacterUnits.decode(bytes)
         var result: [(unit: UInt32, literal: Bool)] = []
         result.reserveCapacity(decoded.units.count)
         for (index, unit) in decoded.units.enumerated() {
             result.append((unit, literal[decoded.offsets[index]]))
         }
-        return (result, bytewise)
+        return result
     }
 }

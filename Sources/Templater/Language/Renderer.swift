@@ -382,13 +382,13 @@ public struct Renderer {
         case .removePrefix(let pattern, let longest):
             return .text(
                 StringOperations.removePrefix(
-                    value, Glob(evaluatePattern(pattern)), longest: longest))
+                    value, Glob(evaluatePattern(pattern), matching: value), longest: longest))
         case .removeSuffix(let pattern, let longest):
             return .text(
                 StringOperations.removeSuffix(
-                    value, Glob(evaluatePattern(pattern)), longest: longest))
+                    value, Glob(evaluatePattern(pattern), matching: value), longest: longest))
         case .replace(let pattern, let replacement, let mode):
-            let glob = Glob(evaluatePattern(pattern))
+            let glob = Glob(evaluatePattern(pattern), matching: value)
             let pieces = replacement.map { evaluatePattern($0) } ?? PatternText()
             guard !overflowed,
                 let replaced = StringOperations.replace(

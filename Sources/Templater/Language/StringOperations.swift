@@ -175,25 +175,40 @@ enum StringOperations {
             result += value[..<start]
             substitute(value[start...], into: &result)
         case .first, .all:
-            let starts = pattern.matchStarts(in: units)
+            // `units`, `offsets` and `starts` describe `value[base...]`: after a match bash matches
+            // the rest anew, as characters once it is valid UTF-8 (`characterwise`).
+            var glob = pattern
+            var base = 0
+            var (units, offsets) = (units, offsets)
+            var starts = glob.matchStarts(in: units)
             var position = 0
             var copied = 0
             while position < units.count {
-                if starts[position], let end = pattern.longestEnd(in: units[...], from: position),
+                if starts[position], let end = glob.longestEnd(in: units[...], from: position),
                     end > position
                 {
-                    result += value[offsets[copied]..<offsets[position]]
-                    substitute(value[offsets[position]..<offsets[end]], into: &result)
+                    result += value[base + offsets[copied]..<base + offsets[position]]
+                    substitute(value[base + offsets[position]..<base + offsets[end]], into: &result)
                     if result.count > limit { return nil }
                     position = end
                     copied = end
                     if mode == .first { break }
+                    let rest = Array(value[(base + offsets[end])...])
+                    if let characters = glob.characterwise, CharacterUnits.isValid(rest) {
+                        glob = characters
+                        base += offsets[end]
+                        let decoded = glob.units(of: rest)
+                        (units, offsets) = (decoded.units, decoded.offsets)
+                        starts = glob.matchStarts(in: units)
+                        position = 0
+                        copied = 0
+                    }
                     continue
                 }
                 position += 1
                 if position & 0xFF == 0 && interruptPending() { break }
             }
-            result += value[offsets[copied]...]
+            result += value[(base + offsets[copied])...]
         }
         return result.count > limit ? nil : result
     }
