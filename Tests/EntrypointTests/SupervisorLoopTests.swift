@@ -30,7 +30,7 @@ import Testing
             var byte: UInt8 = 0
             _ = read(readEnd, &byte, 1)
             events.names.append(
-                "pipe \(Character(Unicode.Scalar(byte))) \(revents & Int16(POLLIN) != 0)")
+                "pipe \(Character(Unicode.Scalar(byte))) \(revents.contains(.readable))")
         }
         loop.addTimer(after: 60_000_000) {
             events.names.append("60ms")
