@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 import WaitFor
 
@@ -33,7 +32,7 @@ public enum WaitForCommand {
         }
         let options = configuration.options
         do throws(SystemError) {
-            try SignalPipe.install([SIGTERM, SIGINT])
+            try SignalPipe.install([Signal.terminate, Signal.interrupt])
         } catch {
             report(.error, "cannot handle signals: \(error)", options: options)
         }
@@ -61,7 +60,7 @@ public enum WaitForCommand {
         case .interrupted(let signal):
             report(
                 .warning,
-                "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"): "
+                "interrupted by \(signal == Signal.interrupt ? "SIGINT" : "SIGTERM"): "
                     + "\(configuration.command[0]) not started",
                 options: options)
             return ExitCode.signaled(signal)
