@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// One connection of an attempt, to one address of the target: a non-blocking connect, then the
@@ -36,12 +35,12 @@ final class Leg {
 
     deinit { closeSocket() }
 
-    /// The `poll` events this leg waits for (0 when finished).
-    var events: Int16 {
+    /// The `poll` events this leg waits for (none when finished).
+    var events: PollEvents {
         switch state {
-        case .connecting: return Int16(POLLOUT)
-        case .talking: return Int16(POLLIN) | (outbound.isEmpty ? 0 : Int16(POLLOUT))
-        case .finished: return 0
+        case .connecting: return .writable
+        case .talking: return outbound.isEmpty ? .readable : [.readable, .writable]
+        case .finished: return []
         }
     }
 
@@ -52,20 +51,17 @@ final class Leg {
     }
 
     /// Handles what `poll` reported for the socket.
-    func handle(_ revents: Int16) {
+    func handle(_ revents: PollEvents) {
         switch state {
         case .connecting:
-            let code = pendingSocketError(descriptor)
-            if code == 0 {
-                connected()
-            } else if code != EINPROGRESS && code != EALREADY {
-                finish(
-                    .notReady(
-                        SystemError(errno: code, operation: "connect(\(address))").description))
+            do throws(SystemError) {
+                if try connectProgress(descriptor, to: address) == .connected { connected() }
+            } catch {
+                finish(.notReady(error.description))
             }
         case .talking:
-            if revents & Int16(POLLOUT) != 0 { flush() }
-            if revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 { receive() }
+            if revents.contains(.writable) { flush() }
+            if !revents.isDisjoint(with: [.readable, .hangUp, .error]) { receive() }
         case .finished:
             break
         }
@@ -93,21 +89,17 @@ final class Leg {
     // MARK: - Steps
 
     private func connect() {
+        let progress: ConnectProgress
         do throws(SystemError) {
-            descriptor = try makeStreamSocket(family: address.family)
+            descriptor = try makeStreamSocket(for: address)
+            state = .connecting
+            // Unix sockets answer at once; EAGAIN there means the listener's backlog is full.
+            progress = try startConnect(descriptor, to: address)
         } catch {
             finish(.notReady(error.description))
             return
         }
-        state = .connecting
-        let code = startConnect(descriptor, to: address)
-        if code == 0 {
-            connected()
-        } else if code != EINPROGRESS {
-            // Unix sockets answer at once; EAGAIN there means the listener's backlog is full.
-            finish(
-                .notReady(SystemError(errno: code, operation: "connect(\(address))").description))
-        }
+        if progress == .connected { connected() }
     }
 
     private func connected() {
@@ -115,7 +107,8 @@ final class Leg {
             finish(.plainlyReady)
             return
         }
-        if address.family != AF_UNIX { disableNagle(descriptor) }
+        // Best effort: without TCP_NODELAY the probe's request only leaves a little later.
+        if !address.isUnixSocket { try? disableNagle(descriptor) }
         state = .talking
         outbound = ArraySlice(conversation.opening())
         self.conversation = conversation
@@ -124,26 +117,29 @@ final class Leg {
 
     private func flush() {
         guard !outbound.isEmpty, descriptor >= 0 else { return }
-        let n = sendSome(descriptor, outbound)
-        if n >= 0 {
+        do throws(SystemError) {
+            let n = try Platform.send(descriptor, outbound, name: "\(address)")
             outbound = outbound.dropFirst(n)
-        } else if -n != Int(EAGAIN) && -n != Int(EWOULDBLOCK) {
-            let error = SystemError(errno: Int32(-n), operation: "send(\(address))")
+        } catch {
             finish(.notReady(error.description))
         }
     }
 
     private func receive() {
         while case .talking = state {
-            switch receiveSome(descriptor) {
-            case .failure(let error):
-                if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return }
-                finish(
-                    .notReady(
-                        SystemError(errno: error.errno, operation: "recv(\(address))").description))
-            case .success(let bytes) where bytes.isEmpty:
+            let received: [UInt8]?
+            do throws(SystemError) {
+                received = try Platform.receive(descriptor, name: "\(address)")
+            } catch {
+                finish(.notReady(error.description))
+                return
+            }
+            switch received {
+            case nil:
+                return
+            case let bytes? where bytes.isEmpty:
                 finish(conversation?.endOfStream() ?? .plainlyReady)
-            case .success(let bytes):
+            case let bytes?:
                 guard var current = conversation else { return }
                 let step = current.receive(bytes)
                 conversation = current
@@ -163,7 +159,9 @@ final class Leg {
                     }
                     return
                 case .done(let verdict, let farewell):
-                    if !farewell.isEmpty { _ = sendSome(descriptor, ArraySlice(farewell)) }
+                    if !farewell.isEmpty {
+                        _ = try? Platform.send(descriptor, ArraySlice(farewell), name: "\(address)")
+                    }
                     finish(verdict)
                 }
             }

@@ -28,19 +28,7 @@ final class Resolution: @unchecked Sendable {
         self.host = host
         self.port = port
         (readDescriptor, writeDescriptor) = try makePipe()
-        let retained = Unmanaged.passRetained(self).toOpaque()
-        do {
-            try startDetachedThread(
-                { argument in
-                    guard let argument else { return nil }
-                    let resolution = Unmanaged<Resolution>.fromOpaque(argument).takeRetainedValue()
-                    resolution.run()
-                    return nil
-                }, argument: retained)
-        } catch {
-            Unmanaged<Resolution>.fromOpaque(retained).release()
-            throw error
-        }
+        try startDetachedThread { [self] in run() }
     }
 
     deinit {
@@ -59,7 +47,11 @@ final class Resolution: @unchecked Sendable {
 
     /// On the resolver thread.
     private func run() {
-        outcome = resolve(host, port: port, numericOnly: false)
+        do throws(ResolutionError) {
+            outcome = .success(try resolve(host, port: port))
+        } catch {
+            outcome = .failure(error)
+        }
         putByte(writeDescriptor)
     }
 }

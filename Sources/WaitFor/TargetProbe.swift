@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// The state of one target during a wait: its schedule, its running attempt, its last error.
@@ -108,16 +107,20 @@ final class TargetProbe {
                 return
             }
             guard resolution == nil else { return }  // still resolving for an earlier attempt
-            switch resolve(host, port: port, numericOnly: true) {
-            case .success(let addresses):
-                startLegs(addresses)
-            case .failure(let error) where error.code == EAI_NONAME:
-                do throws(SystemError) {
-                    resolution = try Resolution(host: host, port: port)
-                } catch {
-                    immediateVerdict = .notReady(error.description)
-                }
-            case .failure(let error):
+            let numeric: [SocketAddress]?
+            do throws(ResolutionError) {
+                numeric = try numericAddresses(host, port: port)
+            } catch {
+                immediateVerdict = .notReady(error.description)
+                return
+            }
+            if let numeric {
+                startLegs(numeric)
+                return
+            }
+            do throws(SystemError) {
+                resolution = try Resolution(host: host, port: port)
+            } catch {
                 immediateVerdict = .notReady(error.description)
             }
         }
@@ -172,17 +175,17 @@ final class TargetProbe {
     }
 
     /// The descriptors to poll, with their events.
-    func pollRequests() -> [(descriptor: Int32, events: Int16)] {
-        var requests: [(descriptor: Int32, events: Int16)] = []
-        if let resolution { requests.append((resolution.readDescriptor, Int16(POLLIN))) }
-        for leg in legs where leg.events != 0 {
-            requests.append((leg.descriptor, leg.events))
+    func pollRequests() -> [PollRequest] {
+        var requests: [PollRequest] = []
+        if let resolution { requests.append(PollRequest(resolution.readDescriptor, .readable)) }
+        for leg in legs where !leg.events.isEmpty {
+            requests.append(PollRequest(leg.descriptor, leg.events))
         }
         return requests
     }
 
     /// Hands `revents` for `descriptor` to the resolution or the leg that owns it.
-    func handle(descriptor: Int32, revents: Int16) {
+    func handle(descriptor: Int32, revents: PollEvents) {
         if let resolution, resolution.readDescriptor == descriptor {
             guard let result = resolution.result() else { return }
             self.resolution = nil

@@ -1,4 +1,3 @@
-import Glibc
 import Platform
 
 /// Waits until every target is ready, all in parallel, under the deadline of `options.timeout` (or
@@ -200,18 +199,17 @@ final class WaitLoop {
 
     /// Polls every descriptor until the next timer; returns a signal if one arrived.
     private func sleep(now: UInt64) -> Int32? {
-        var descriptors: [pollfd] = []
+        var requests: [PollRequest] = []
         var owners: [TargetProbe?] = []
         let signals = SignalPipe.readDescriptor
         if signals >= 0 {
-            descriptors.append(pollfd(fd: signals, events: Int16(POLLIN), revents: 0))
+            requests.append(PollRequest(signals, .readable))
             owners.append(nil)
         }
         var wake: UInt64?
         for probe in probes {
             for request in probe.pollRequests() {
-                descriptors.append(
-                    pollfd(fd: request.descriptor, events: request.events, revents: 0))
+                requests.append(request)
                 owners.append(probe)
             }
             if let time = probe.wakeTime { wake = min(wake ?? time, time) }
@@ -221,13 +219,14 @@ final class WaitLoop {
             let left = wake > now ? wake - now : 0
             milliseconds = Int32(min((left + 999_999) / 1_000_000, 60_000))
         }
-        pollDescriptors(&descriptors, milliseconds: milliseconds)
-        for (index, entry) in descriptors.enumerated() where entry.revents != 0 {
+        // A failed poll (ENOMEM) finds nothing: the loop looks at its timers and polls again.
+        _ = try? poll(&requests, milliseconds: milliseconds)
+        for (index, entry) in requests.enumerated() where !entry.returned.isEmpty {
             guard let probe = owners[index] else {
                 if let signal = SignalPipe.received() { return signal }
                 continue
             }
-            probe.handle(descriptor: entry.fd, revents: entry.revents)
+            probe.handle(descriptor: entry.descriptor, revents: entry.returned)
         }
         return nil
     }
@@ -247,10 +246,10 @@ final class WaitLoop {
 /// `SIGTERM`, `SIGINT`, or `signal 10`.
 func signalName(_ signal: Int32) -> String {
     switch signal {
-    case SIGTERM: return "SIGTERM"
-    case SIGINT: return "SIGINT"
-    case SIGHUP: return "SIGHUP"
-    case SIGQUIT: return "SIGQUIT"
+    case Signal.terminate: return "SIGTERM"
+    case Signal.interrupt: return "SIGINT"
+    case Signal.hangup: return "SIGHUP"
+    case Signal.quit: return "SIGQUIT"
     default: return "signal \(signal)"
     }
 }
