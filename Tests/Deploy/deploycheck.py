@@ -4,7 +4,7 @@
     deploycheck.py [--root DIR] [--templater PATH]
 
 No cluster and no Swarm can run here, so everything a deployment could get wrong without one is
-checked from the files themselves (README "Running on Kubernetes", "What was validated offline"):
+checked from the files themselves (docs/deployment.md, "Running on Kubernetes", "What was validated offline"):
 
 - every Kubernetes manifest against the API schemas of Kubernetes 1.37 (`kubernetes-validate
   --strict`, which ships them), and deploy/swarm/stack.yml against the Compose specification's JSON

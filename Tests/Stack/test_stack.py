@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Docker-free stack test (README.md, "The stack test"): the topology of docker-compose.yml on 127.0.0.1, once with
+"""The Docker-free stack test (docs/deployment.md, "The stack test"): the topology of docker-compose.yml on 127.0.0.1, once with
 MariaDB and once with PostgreSQL, every server started through dist/entrypoint and templates/.
 
 Run by `scripts/test-stack.sh` (`make test-stack`), which installs what is missing and ends every
