@@ -118,7 +118,7 @@ public enum WaitForCommand {
         Environment: WAIT_FOR_TARGETS, WAIT_FOR_TIMEOUT, WAIT_FOR_INTERVAL, WAIT_FOR_CONNECT_TIMEOUT,
           WAIT_FOR_QUIET, WAIT_FOR_LOG_FORMAT, WAIT_FOR_ON_TIMEOUT (flags win).
         Exit: 0 ready, 64 usage, 69 unavailable, 124 timeout, 126/127 COMMAND not runnable,
-          130/143 interrupted by Signal.interrupt/Signal.terminate.
+          130/143 interrupted by SIGINT/SIGTERM.
 
         """
 }
